@@ -1,0 +1,174 @@
+"""llama.cpp in process, through llama-cpp-python (extra ``llamacpp``), on a GGUF file.
+
+The prompt is the model's own chat template (GGUF ``tokenizer.chat_template``, or
+``Config.chat_template``) rendered by reviewbot.chat_template, and sent to ``create_completion``.
+We do not use ``create_chat_completion``: rendering ourselves keeps one sandbox, one override and
+one set of error messages for every in-process engine, and lets us control BOS and stop strings.
+JSON schemas become a GBNF grammar (``LlamaGrammar.from_json_schema``), which constrains every
+sampled token; it does not force the JSON to close before ``max_tokens``, so a schema should bound
+its arrays and strings (``maxItems``, ``maxLength``) and finish_reason "length" must be checked.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from reviewbot.backends import engine
+from reviewbot.chat_template import ChatTemplate
+from reviewbot.config import Config
+from reviewbot.errors import BackendUnavailable
+from reviewbot.types import Completion, FinishReason, Request
+
+INSTALL_HINT = "pip install 'reviewbot[llamacpp]' (it compiles llama.cpp, several minutes)"
+
+
+def _import_llama_cpp() -> ModuleType:
+    """Import llama_cpp only when this backend is chosen. Raises BackendUnavailable."""
+    try:
+        import llama_cpp as module
+    except ImportError as exc:
+        raise BackendUnavailable(
+            f"llama-cpp-python is not installed: {INSTALL_HINT}; or choose another backend"
+        ) from exc
+    llama_cpp: ModuleType = module
+    return llama_cpp
+
+
+class LlamaCppBackend:
+    """A GGUF model in this process.
+
+    context_window: tokens allocated for the KV cache (``n_ctx``), prompt + answer.
+    complete: runs the requests one after another (llama-cpp-python has no batched API); the
+    previous prompt's shared prefix is reused from the KV cache by llama-cpp-python.
+    """
+
+    name = "llamacpp"
+
+    def __init__(self, llm: Any, llama_cpp: ModuleType, template: ChatTemplate) -> None:
+        self._llm = llm
+        self._llama_cpp = llama_cpp
+        self.template = template
+        self.context_window: int = llm.n_ctx()
+        self._bos: int = llm.token_bos()
+        self._grammars: dict[str, Any] = {}
+
+    @classmethod
+    def from_config(cls, config: Config) -> LlamaCppBackend:
+        """Load ``config.model`` (a GGUF file).
+
+        n_ctx: ``config.context_window``, else the model's trained context capped at
+        engine.DEFAULT_CONTEXT_CAP. Also uses ``config.threads``, ``n_gpu_layers`` and ``seed``.
+        Raises ConfigError (no or missing model file), BackendUnavailable (not installed, or the
+        file does not load), TemplateError (bad chat template).
+        """
+        path = engine.model_path(config, kind="GGUF file", want_dir=False)
+        llama_cpp = _import_llama_cpp()
+        trained = _trained_context(llama_cpp, path)
+        llm = _load(
+            llama_cpp,
+            path,
+            n_ctx=engine.context_size(config.context_window, trained),
+            n_threads=config.threads,
+            n_gpu_layers=config.n_gpu_layers,
+            seed=config.seed,
+        )
+        meta: Mapping[str, str] = llm.metadata
+        template = engine.chat_template_for(
+            config,
+            meta.get("tokenizer.chat_template"),
+            source=f"GGUF metadata of {path}",
+            bos_token=_token_text(llm, llm.token_bos()),
+            eos_token=_token_text(llm, llm.token_eos()),
+        )
+        return cls(llm, llama_cpp, template)
+
+    def count_tokens(self, text: str) -> int:
+        """Tokens of ``text`` with the model's own tokenizer (no BOS, special tokens as text)."""
+        return len(self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
+
+    def complete(self, requests: Sequence[Request]) -> list[Completion]:
+        """One Completion per request, in order; a request that fails gives finish_reason ERROR.
+
+        Raises TemplateError when the chat template cannot render the messages.
+        """
+        return [self._complete_one(request) for request in requests]
+
+    def _complete_one(self, request: Request) -> Completion:
+        tokens = self._prompt_tokens(self.template.render(request.messages))
+        sampling = engine.sampling_for(request)
+        start = time.perf_counter()
+        try:
+            grammar = self._grammar(request.json_schema) if request.json_schema else None
+            out = self._llm.create_completion(
+                tokens,
+                max_tokens=request.max_new_tokens,
+                temperature=sampling.temperature,  # 0 selects llama.cpp's greedy sampler
+                top_k=sampling.top_k,
+                top_p=sampling.top_p,
+                min_p=sampling.min_p,
+                repeat_penalty=sampling.repeat_penalty,
+                seed=sampling.seed,
+                stop=list(engine.stop_strings(self.template, request)),
+                grammar=grammar,
+            )
+        # llama-cpp-python raises ValueError (prompt longer than n_ctx, bad grammar) and
+        # RuntimeError (decode failed); both concern this request only.
+        except (ValueError, RuntimeError) as exc:
+            return engine.error_completion(exc, time.perf_counter() - start)
+        choice, usage = out["choices"][0], out["usage"]
+        return Completion(
+            text=choice["text"],
+            finish_reason=FinishReason.LENGTH
+            if choice["finish_reason"] == "length"
+            else FinishReason.STOP,
+            prompt_tokens=usage["prompt_tokens"],
+            completion_tokens=usage["completion_tokens"],
+            seconds=time.perf_counter() - start,
+        )
+
+    def _prompt_tokens(self, prompt: str) -> list[int]:
+        # Templates usually write the BOS text themselves and llama.cpp adds one when the GGUF
+        # says so: keep exactly one.
+        tokens: list[int] = self._llm.tokenize(prompt.encode("utf-8"), add_bos=True, special=True)
+        if tokens[:2] == [self._bos, self._bos]:
+            del tokens[0]
+        return tokens
+
+    def _grammar(self, schema: Mapping[str, object]) -> Any:
+        key = json.dumps(schema, sort_keys=True)
+        if key not in self._grammars:
+            self._grammars[key] = self._llama_cpp.LlamaGrammar.from_json_schema(key, verbose=False)
+        return self._grammars[key]
+
+
+def _trained_context(llama_cpp: ModuleType, path: Path) -> int:
+    """The model's trained context from its metadata (vocabulary-only load: fast, no weights)."""
+    probe = _load(llama_cpp, path, vocab_only=True)
+    try:
+        meta: Mapping[str, str] = probe.metadata
+        arch = meta.get("general.architecture", "")
+        return int(meta.get(f"{arch}.context_length", "0"))
+    finally:
+        probe.close()
+
+
+def _load(llama_cpp: ModuleType, path: Path, **params: Any) -> Any:
+    try:
+        return llama_cpp.Llama(model_path=str(path), verbose=False, **params)
+    except (ValueError, RuntimeError, OSError) as exc:
+        raise BackendUnavailable(
+            f"llama.cpp could not load {path}: {exc}; check that it is a GGUF model file that "
+            "this llama-cpp-python version supports"
+        ) from exc
+
+
+def _token_text(llm: Any, token: int) -> str:
+    if token < 0:  # the model has no such token
+        return ""
+    text: bytes = llm.detokenize([token], special=True)
+    return text.decode("utf-8", errors="replace")

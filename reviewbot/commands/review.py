@@ -1,0 +1,111 @@
+"""``reviewbot review``: staged changes (default), a commit range or a patch file -> reporters."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import BinaryIO, TextIO
+
+from reviewbot import git
+from reviewbot.commands.output import exit_code, write_report
+from reviewbot.commands.setup import load_for
+from reviewbot.config import Config
+from reviewbot.diff import parse_diff
+from reviewbot.errors import ConfigError, GitError
+from reviewbot.types import FileDiff, Review
+
+
+def read_diff(
+    repo: Path | None,
+    *,
+    rev_range: str | None,
+    diff_file: str | None,
+    paths: Sequence[str],
+    stdin: BinaryIO,
+) -> bytes:
+    """The diff bytes to review: a patch file (``-`` = stdin), a range, or the staged changes.
+
+    Raises GitError outside a repository (except for patch files), ConfigError for an
+    unreadable patch file.
+    """
+    if diff_file == "-":
+        return stdin.read()
+    if diff_file is not None:
+        try:
+            return Path(diff_file).read_bytes()
+        except OSError as exc:
+            raise ConfigError(f"cannot read the patch file {diff_file}: {exc.strerror}") from exc
+    if repo is None:
+        raise GitError(
+            "not inside a git repository: run reviewbot in one, "
+            "or give a patch with --diff FILE (or --diff - for stdin)"
+        )
+    if rev_range is not None:
+        return git.range_diff(repo, rev_range, paths)
+    return git.staged_diff(repo, paths)
+
+
+def restrict(files: Sequence[FileDiff], paths: Sequence[str]) -> list[FileDiff]:
+    """Keep files equal to, or under, one of ``paths`` (repository-relative)."""
+    if not paths:
+        return list(files)
+    prefixes = [p.rstrip("/") for p in paths]
+    return [f for f in files if any(f.path == p or f.path.startswith(p + "/") for p in prefixes)]
+
+
+def review_diff(
+    data: bytes, config: Config, repo: Path | None, paths: Sequence[str] = ()
+) -> Review:
+    """Parse, review and return the Review (the backend is built only when there is work)."""
+    from reviewbot import pipeline
+    from reviewbot.backends import create_backend
+    from reviewbot.render import PromptRenderer
+
+    files, skipped = parse_diff(data)
+    files = restrict(files, paths)
+    backend = create_backend(config)
+    renderer = PromptRenderer.for_repo(repo, config)
+    return pipeline.review(files, backend, config, renderer, skipped=skipped)
+
+
+def run_cli(
+    *,
+    cwd: Path,
+    flags: Mapping[str, object],
+    environ: Mapping[str, str],
+    rev_range: str | None,
+    diff_file: str | None,
+    paths: Sequence[str],
+    stdin: BinaryIO | None = None,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+) -> int:
+    config, repo = load_for(cwd, flags, environ, stderr=stderr)
+    rel_paths = [_relative(cwd, repo, p) for p in paths]
+    data = read_diff(
+        repo,
+        rev_range=rev_range,
+        diff_file=diff_file,
+        paths=rel_paths,
+        stdin=stdin if stdin is not None else sys.stdin.buffer,
+    )
+    err = stderr if stderr is not None else sys.stderr
+    if not data.strip():
+        what = rev_range or diff_file or "the staged changes"
+        print(f"reviewbot: nothing to review: {what} contain no changes", file=err)
+        return 0
+    result = review_diff(data, config, repo, rel_paths)
+    write_report(result, config, stdout=stdout, environ=environ)
+    return exit_code(result, config.fail_on)
+
+
+def _relative(cwd: Path, repo: Path | None, path: str) -> str:
+    """A path given on the command line, as a repository-relative ``/`` path."""
+    if repo is None:
+        return Path(path).as_posix()
+    absolute = (cwd / path).resolve()
+    try:
+        return absolute.relative_to(repo).as_posix()
+    except ValueError:
+        return Path(path).as_posix()

@@ -1,0 +1,141 @@
+"""``reviewbot serve``: keep a model warm behind an OpenAI-compatible HTTP API.
+
+Hooks and bots on the network then use ``backend = "openai"`` with the printed ``base_url``.
+SIGINT (Ctrl-C) and SIGTERM stop accepting connections, finish the requests in flight and return 0:
+being stopped is how a server ends, not an error. A second signal during that drain gets Python's
+default handling (KeyboardInterrupt, which the CLI turns into exit 130).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import sys
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from types import FrameType
+from typing import TextIO
+
+from reviewbot.backends import create_backend
+from reviewbot.backends.base import Backend
+from reviewbot.config import Config
+from reviewbot.errors import ConfigError
+from reviewbot.serve import API_KEY_VARIABLE, ReviewServer, ServeSettings, check_bind_address
+from reviewbot.serve.app import serve_until
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8080
+
+
+def run(
+    config: Config,
+    host: str = DEFAULT_HOST,
+    port: int = DEFAULT_PORT,
+    *,
+    environ: Mapping[str, str] = os.environ,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+    stop: threading.Event | None = None,
+    max_batch_size: int = 8,
+    max_queue: int = 64,
+    backend_factory: Callable[[Config], Backend] = create_backend,
+) -> int:
+    """Load ``config.backend`` with ``config.model`` and serve it on ``host:port`` until stopped.
+
+    port 0 picks a free port (the printed URL has the real one). stop: serve until it is set;
+    None installs SIGINT/SIGTERM handlers that set it (main thread only). One log line per
+    request goes to stderr. Returns 0 after a clean stop.
+
+    Raises ConfigError for a non-loopback host without ``REVIEWBOT_SERVE_API_KEY`` (checked
+    before the model loads), for the ``openai`` backend (nothing in-process to serve) and when
+    the address cannot be bound; BackendUnavailable when the engine cannot load.
+    """
+    out = stdout if stdout is not None else sys.stdout
+    api_key = environ.get(API_KEY_VARIABLE) or None
+    check_bind_address(host, api_key)
+    if config.backend == "openai":
+        raise ConfigError(
+            "reviewbot serve runs a model in this process; backend 'openai' would only forward "
+            "to another server. Set backend to llamacpp, exllamav2 or exllamav3 and model to "
+            "the model's path"
+        )
+    backend = backend_factory(config)
+    settings = ServeSettings(
+        model_id=Path(config.model).name if config.model else backend.name,
+        api_key=api_key,
+        default_max_tokens=config.max_new_tokens,
+        max_batch_size=max_batch_size,
+        max_queue=max_queue,
+    )
+    server = _bind(backend, settings, host, port)
+    print(
+        f"reviewbot serve: {backend.name} model {settings.model_id}, context window "
+        f"{backend.context_window} tokens, batches of up to {max_batch_size}",
+        file=out,
+    )
+    if not api_key:
+        where = "this machine only"
+    else:
+        where = "clients send 'Authorization: Bearer $REVIEWBOT_SERVE_API_KEY'"
+    print(
+        f"reviewbot serve: listening on {server.url} ({where}; Ctrl-C to stop)",
+        file=out,
+        flush=True,
+    )
+    with _request_log(stderr if stderr is not None else sys.stderr):
+        if stop is not None:
+            serve_until(server, stop)
+        else:
+            with _stop_on_signals() as event:
+                serve_until(server, event)
+    print("reviewbot serve: stopped", file=out, flush=True)
+    return 0
+
+
+def _bind(backend: Backend, settings: ServeSettings, host: str, port: int) -> ReviewServer:
+    try:
+        return ReviewServer(backend, settings, host, port)
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot listen on {host}:{port}: {exc.strerror or exc}; choose another port "
+            "(0 picks a free one) or stop what is using it"
+        ) from exc
+
+
+@contextmanager
+def _stop_on_signals() -> Iterator[threading.Event]:
+    """An event set by SIGINT or SIGTERM; the previous handlers come back afterwards."""
+    event = threading.Event()
+
+    def handle(signum: int, frame: FrameType | None) -> None:
+        event.set()
+        restore()  # a second Ctrl-C interrupts the drain (KeyboardInterrupt, exit 130)
+
+    def restore() -> None:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+    previous = {sig: signal.signal(sig, handle) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield event
+    finally:
+        restore()
+
+
+@contextmanager
+def _request_log(stream: TextIO) -> Iterator[None]:
+    """Send the server's one-line-per-request log to ``stream`` while serving."""
+    logger = logging.getLogger("reviewbot.serve")
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)

@@ -1,0 +1,71 @@
+"""The exception tree. Library code raises these; only ``reviewbot.cli`` prints them.
+
+ReviewbotError
+ ├── ConfigError            bad configuration value, unknown backend, bad flag combination
+ ├── GitError               a git command failed (not a repository, unknown revision)
+ ├── DiffParseError         a diff that cannot be parsed at all
+ ├── TemplateError          a prompt or chat template failed to load or render
+ ├── OutputParseError       a model answer with no usable findings JSON
+ ├── SuggestionError        a suggestion that cannot be applied as asked (range outside the file)
+ ├── SerializeError         stored review data that does not match the schema
+ ├── PrivacyError           an endpoint outside the local network without an explicit allow
+ └── BackendError           an engine or server failed
+      ├── BackendUnavailable  cannot be reached / not installed / no GPU (retrying won't help now)
+      └── BackendTimeout      no answer within the deadline
+"""
+
+from __future__ import annotations
+
+
+class ReviewbotError(Exception):
+    """Base of every error reviewbot raises on purpose."""
+
+    exit_code = 1
+
+
+class ConfigError(ReviewbotError):
+    exit_code = 2
+
+
+class GitError(ReviewbotError):
+    pass
+
+
+class DiffParseError(ReviewbotError):
+    pass
+
+
+class TemplateError(ReviewbotError):
+    pass
+
+
+class OutputParseError(ReviewbotError):
+    """raw: the model's text that could not be used."""
+
+    def __init__(self, message: str, raw: str = "") -> None:
+        super().__init__(message)
+        self.raw = raw
+
+
+class PrivacyError(ReviewbotError):
+    pass
+
+
+class BackendError(ReviewbotError):
+    pass
+
+
+class BackendUnavailable(BackendError):
+    pass
+
+
+class BackendTimeout(BackendError):
+    pass
+
+
+class SuggestionError(ReviewbotError):
+    """A suggestion that cannot be applied as asked (range outside the file, unknown EOL)."""
+
+
+class SerializeError(ReviewbotError):
+    """Stored review data that does not match the schema (corrupt, or another version)."""

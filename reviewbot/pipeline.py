@@ -1,0 +1,180 @@
+"""The review pipeline: the only place that sequences the steps.
+
+    files ─► filter ─► budget/chunk ─► render ─► backend (batch) ─► parse output ─► anchor ─► Review
+
+A chunk whose answer cannot be used is recorded in ``Review.errors`` (raw text kept) and the
+other chunks go on; a review whose chunks all failed is never reported as "no findings".
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+
+from reviewbot.anchor import anchor_findings
+from reviewbot.backends.base import Backend
+from reviewbot.budget import make_chunks
+from reviewbot.config import Config
+from reviewbot.errors import OutputParseError
+from reviewbot.filters import filter_files
+from reviewbot.findings import findings_json_schema, parse_output
+from reviewbot.render import PromptRenderer
+from reviewbot.suggestions import rebase_indentation
+from reviewbot.types import (
+    Chunk,
+    ChunkError,
+    Completion,
+    FileDiff,
+    FinishReason,
+    Finding,
+    LineKind,
+    Request,
+    Review,
+    Skipped,
+    Side,
+    Stats,
+)
+
+log = logging.getLogger(__name__)
+
+@dataclass(frozen=True)
+class ChunkResult:
+    findings: tuple[Finding, ...]
+    error: ChunkError | None
+    truncated: bool
+
+
+def plan_requests(
+    files: Sequence[FileDiff], backend: Backend, config: Config, renderer: PromptRenderer
+) -> tuple[list[Chunk], list[Request], list[Skipped]]:
+    """Filter, budget and render: one Request per Chunk, plus what was not reviewed and why."""
+    kept, skipped = filter_files(files, config)
+    if not kept:
+        return [], [], list(skipped)
+    overhead = backend.count_tokens(
+        renderer.overhead_text(instructions=config.instructions, schema_hint=None)
+    )
+    chunks, too_big = make_chunks(
+        kept,
+        count_tokens=backend.count_tokens,
+        context_window=config.context_window or backend.context_window,
+        reserve_output=config.max_new_tokens,
+        prompt_overhead=overhead,
+    )
+    schema = findings_json_schema()
+    requests = [
+        Request(
+            messages=renderer.messages(
+                chunk.files, instructions=config.instructions, schema_hint=None
+            ),
+            max_new_tokens=config.max_new_tokens,
+            json_schema=schema,
+            seed=config.seed,
+            temperature=config.temperature,
+        )
+        for chunk in chunks
+    ]
+    return chunks, requests, [*skipped, *too_big]
+
+
+def read_completion(chunk: Chunk, completion: Completion) -> ChunkResult:
+    """Turn one model answer into placed findings, or a ChunkError keeping the raw text."""
+    paths = tuple(dict.fromkeys(f.path for f in chunk.files))
+    if completion.finish_reason is FinishReason.ERROR:
+        reason = completion.error or "the engine reported an error"
+        return ChunkResult((), ChunkError(paths, reason, completion.text), False)
+    try:
+        parsed = parse_output(completion.text, completion.finish_reason)
+    except OutputParseError as exc:
+        return ChunkResult((), ChunkError(paths, str(exc), exc.raw or completion.text), False)
+    files = {f.path: _merge_parts(chunk.files, f.path) for f in chunk.files}
+    for problem in parsed.problems:
+        log.info("model answer for %s: %s", ", ".join(paths), problem)
+    placed = [_fit_suggestion(f, files) for f in anchor_findings(parsed.findings, files)]
+    return ChunkResult(tuple(placed), None, parsed.truncated)
+
+
+def _fit_suggestion(finding: Finding, files: Mapping[str, FileDiff]) -> Finding:
+    """Re-base a suggestion's indentation onto the lines it replaces (tabs stay tabs)."""
+    if finding.suggestion is None or finding.line is None or finding.side is not Side.RIGHT:
+        return finding
+    diff = files.get(finding.path)
+    if diff is None:
+        return finding
+    right = {
+        line.new_lineno: line.text
+        for hunk in diff.hunks
+        for line in hunk.lines
+        if line.kind is not LineKind.DEL and line.new_lineno is not None
+    }
+    span = range(finding.line, (finding.end_line or finding.line) + 1)
+    original = [right[n] for n in span if n in right]
+    if len(original) != len(span):
+        return finding
+    return replace(finding, suggestion=rebase_indentation(finding.suggestion, original))
+
+
+def _merge_parts(files: Sequence[FileDiff], path: str) -> FileDiff:
+    parts = [f for f in files if f.path == path]
+    if len(parts) == 1:
+        return parts[0]
+    hunks = tuple(h for part in parts for h in part.hunks)
+    first = parts[0]
+    return FileDiff(
+        path=first.path,
+        old_path=first.old_path,
+        status=first.status,
+        hunks=hunks,
+        is_binary=first.is_binary,
+        language=first.language,
+        eol=first.eol,
+        encoding_note=first.encoding_note,
+        is_submodule=first.is_submodule,
+    )
+
+
+def review(
+    files: Sequence[FileDiff],
+    backend: Backend,
+    config: Config,
+    renderer: PromptRenderer,
+    *,
+    skipped: Sequence[Skipped] = (),
+) -> Review:
+    """Review parsed diff files with ``backend``.
+
+    Raises BackendUnavailable / BackendTimeout when the engine cannot be used at all; a failure
+    of one chunk is recorded in ``Review.errors`` instead.
+    """
+    started = time.perf_counter()
+    chunks, requests, not_reviewed = plan_requests(files, backend, config, renderer)
+    completions = backend.complete(requests) if requests else []
+    results = [read_completion(c, r) for c, r in zip(chunks, completions, strict=True)]
+    reviewed = tuple(dict.fromkeys(f.path for c in chunks for f in c.files))
+    return Review(
+        findings=_dedupe(f for r in results for f in r.findings),
+        skipped=(*skipped, *not_reviewed),
+        errors=tuple(r.error for r in results if r.error is not None),
+        stats=Stats(
+            prompt_tokens=sum(c.prompt_tokens for c in completions),
+            completion_tokens=sum(c.completion_tokens for c in completions),
+            calls=len(requests),
+            seconds=time.perf_counter() - started,
+            truncated_outputs=sum(r.truncated for r in results),
+        ),
+        reviewed_files=reviewed,
+    )
+
+
+def _dedupe(findings: Iterable[Finding]) -> tuple[Finding, ...]:
+    seen: dict[tuple[str, int | None, str], Finding] = {}
+    for finding in findings:
+        key = (finding.fingerprint, finding.line, finding.side.value)
+        seen.setdefault(key, finding)
+    return tuple(sorted(seen.values(), key=_order))
+
+
+def _order(f: Finding) -> tuple[str, int, int]:
+    return (f.path, f.line or 0, -f.severity.rank)

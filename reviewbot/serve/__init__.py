@@ -1,0 +1,29 @@
+"""``reviewbot serve``: an OpenAI-compatible HTTP server over an in-process engine.
+
+Concurrent requests are gathered by a ``Batcher`` into one ``Backend.complete`` call.
+"""
+
+from __future__ import annotations
+
+from reviewbot.serve.app import (
+    API_KEY_VARIABLE,
+    ReviewServer,
+    ServeSettings,
+    check_bind_address,
+    serve_until,
+)
+from reviewbot.serve.batcher import Batcher, BatcherClosed, QueueFull
+from reviewbot.serve.protocol import RequestRejected, parse_chat_request
+
+__all__ = [
+    "API_KEY_VARIABLE",
+    "Batcher",
+    "BatcherClosed",
+    "QueueFull",
+    "RequestRejected",
+    "ReviewServer",
+    "ServeSettings",
+    "check_bind_address",
+    "parse_chat_request",
+    "serve_until",
+]

@@ -1,0 +1,151 @@
+"""Gather concurrent requests into batches for ``Backend.complete``.
+
+One worker thread owns the backend: it waits for a first request, then collects whatever else
+arrives within ``max_wait_s`` (up to ``max_batch_size``) and hands the lot to
+``backend.complete(batch)`` as one call. Engines with continuous batching (the exllamav2/v3 dynamic
+generators) run the batch together; llama.cpp runs it one by one inside ``complete``. Only one
+``complete`` call runs at a time, and ``count_tokens`` takes the same lock, so backends need not be
+thread-safe.
+"""
+
+from __future__ import annotations
+
+import collections
+import logging
+import threading
+import time
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+
+from reviewbot.backends.base import Backend
+from reviewbot.errors import BackendError, ReviewbotError
+from reviewbot.types import Completion, Request
+
+log = logging.getLogger("reviewbot.serve")
+
+
+class QueueFull(ReviewbotError):
+    """More requests are waiting than the batcher accepts; retry later."""
+
+
+class BatcherClosed(ReviewbotError):
+    """The batcher is shutting down and takes no new requests."""
+
+
+@dataclass
+class _Pending:
+    request: Request
+    future: Future[Completion] = field(default_factory=Future)
+
+
+class Batcher:
+    """Queue requests and run them through ``backend.complete`` in batches.
+
+    max_batch_size: most requests per ``complete`` call. max_wait_s: seconds the worker waits
+    for more requests after the first one of a batch. max_queue: most requests waiting (not yet
+    handed to the backend); ``submit`` raises QueueFull beyond it.
+    """
+
+    def __init__(
+        self,
+        backend: Backend,
+        *,
+        max_batch_size: int = 8,
+        max_wait_s: float = 0.005,
+        max_queue: int = 64,
+    ) -> None:
+        if max_batch_size < 1 or max_queue < 1 or max_wait_s < 0:
+            raise ValueError(
+                f"max_batch_size={max_batch_size} and max_queue={max_queue} must be >= 1, "
+                f"max_wait_s={max_wait_s} >= 0"
+            )
+        self._backend = backend
+        self._max_batch_size = max_batch_size
+        self._max_wait_s = max_wait_s
+        self._max_queue = max_queue
+        self._queue: collections.deque[_Pending] = collections.deque()
+        self._cond = threading.Condition()
+        self._closing = False
+        self._engine = threading.Lock()  # one call into the backend at a time
+        self._worker = threading.Thread(target=self._run, name="reviewbot-batcher", daemon=True)
+        self._worker.start()
+
+    @property
+    def queued(self) -> int:
+        """Requests waiting for the backend (not counting the batch now running)."""
+        with self._cond:
+            return len(self._queue)
+
+    @property
+    def accepting(self) -> bool:
+        """False once ``close`` has been called."""
+        with self._cond:
+            return not self._closing
+
+    def submit(self, request: Request) -> Future[Completion]:
+        """Queue one request; the future gets its Completion or the backend's exception.
+
+        Raises QueueFull when ``max_queue`` requests are already waiting, BatcherClosed after
+        ``close``.
+        """
+        pending = _Pending(request)
+        with self._cond:
+            if self._closing:
+                raise BatcherClosed("the server is shutting down; send the request elsewhere")
+            if len(self._queue) >= self._max_queue:
+                raise QueueFull(
+                    f"{len(self._queue)} requests already waiting (limit {self._max_queue})"
+                )
+            self._queue.append(pending)
+            self._cond.notify_all()
+        return pending.future
+
+    def count_tokens(self, text: str) -> int:
+        """``backend.count_tokens(text)``, waiting for a running batch to finish first."""
+        with self._engine:
+            return self._backend.count_tokens(text)
+
+    def close(self) -> None:
+        """Take no new requests, finish the queued ones, and stop the worker thread."""
+        with self._cond:
+            self._closing = True
+            self._cond.notify_all()
+        self._worker.join()
+
+    def _run(self) -> None:
+        while True:
+            batch = self._take_batch()
+            if not batch:
+                return
+            self._complete(batch)
+
+    def _take_batch(self) -> list[_Pending]:
+        """Wait for a request, then up to ``max_wait_s`` for more; [] once closed and empty."""
+        with self._cond:
+            while not self._queue and not self._closing:
+                self._cond.wait()
+            deadline = time.monotonic() + self._max_wait_s
+            while 0 < len(self._queue) < self._max_batch_size and not self._closing:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                self._cond.wait(left)
+            size = min(len(self._queue), self._max_batch_size)
+            return [self._queue.popleft() for _ in range(size)]
+
+    def _complete(self, batch: list[_Pending]) -> None:
+        try:
+            with self._engine:
+                completions = self._backend.complete([pending.request for pending in batch])
+            if len(completions) != len(batch):
+                raise BackendError(
+                    f"backend {self._backend.name!r} returned {len(completions)} completions "
+                    f"for {len(batch)} requests"
+                )
+        except Exception as exc:  # handed to every waiting handler, which answers 500
+            log.exception("backend %r failed on a batch of %d", self._backend.name, len(batch))
+            for pending in batch:
+                pending.future.set_exception(exc)
+            return
+        for pending, completion in zip(batch, completions, strict=True):
+            pending.future.set_result(completion)

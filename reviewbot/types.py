@@ -1,0 +1,224 @@
+"""Frozen records passed between the pipeline's steps.
+
+Line numbers are 1-based. ``Side.RIGHT`` uses new-file numbering, ``Side.LEFT`` old-file
+numbering, with GitHub's meaning (per GitHub's pull-request review API).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+
+class LineKind(str, enum.Enum):
+    ADD = "add"
+    DEL = "del"
+    CTX = "ctx"
+
+
+class FileStatus(str, enum.Enum):
+    ADDED = "added"
+    MODIFIED = "modified"
+    DELETED = "deleted"
+    RENAMED = "renamed"
+    COPIED = "copied"
+    MODE = "mode"
+
+
+class Side(str, enum.Enum):
+    LEFT = "LEFT"
+    RIGHT = "RIGHT"
+
+
+class Severity(str, enum.Enum):
+    """Ordered scale, lowest first. ``sarif_level`` maps onto SARIF 2.1.0 ``result.level``."""
+
+    INFO = "info"
+    WARNING = "warning"
+    ERROR = "error"
+    CRITICAL = "critical"
+
+    @property
+    def rank(self) -> int:
+        return _SEVERITY_ORDER.index(self)
+
+    @property
+    def sarif_level(self) -> str:
+        return {"info": "note", "warning": "warning", "error": "error", "critical": "error"}[
+            self.value
+        ]
+
+
+_SEVERITY_ORDER = (Severity.INFO, Severity.WARNING, Severity.ERROR, Severity.CRITICAL)
+
+
+class Placement(str, enum.Enum):
+    INLINE = "inline"  # on a diff line (or a range inside one hunk)
+    FILE = "file"  # on a file of the diff, no line
+    SUMMARY = "summary"  # not tied to any file of the diff
+
+
+class FinishReason(str, enum.Enum):
+    STOP = "stop"
+    LENGTH = "length"
+    ERROR = "error"
+
+
+@dataclass(frozen=True)
+class DiffLine:
+    """One line of a hunk. ``text`` has no line terminator and no ``\\r``."""
+
+    kind: LineKind
+    old_lineno: int | None
+    new_lineno: int | None
+    text: str
+
+
+@dataclass(frozen=True)
+class Hunk:
+    old_start: int
+    old_len: int
+    new_start: int
+    new_len: int
+    section: str
+    lines: tuple[DiffLine, ...]
+
+
+@dataclass(frozen=True)
+class FileDiff:
+    """One file of a diff.
+
+    path: the new path (the old path for deletions), repository-relative, ``/``-separated,
+    never C-quoted. eol: ``"lf"`` or ``"crlf"``, the file's line endings as seen in the diff.
+    encoding_note: set when the content was not valid UTF-8 and was decoded with a fallback.
+    """
+
+    path: str
+    old_path: str | None
+    status: FileStatus
+    hunks: tuple[Hunk, ...] = ()
+    is_binary: bool = False
+    language: str | None = None
+    eol: str = "lf"
+    encoding_note: str | None = None
+    is_submodule: bool = False
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A file (or part of one) that was not reviewed, and why."""
+
+    path: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """One model call's worth of diff. token_count: tokens of the rendered diff text."""
+
+    files: tuple[FileDiff, ...]
+    token_count: int
+
+
+@dataclass(frozen=True)
+class Message:
+    role: str  # "system" | "user" | "assistant"
+    content: str
+
+
+@dataclass(frozen=True)
+class Request:
+    """One completion request. max_new_tokens: tokens reserved for the answer.
+
+    json_schema: a JSON Schema (draft 2020-12 dict) the answer must follow, or None.
+    """
+
+    messages: tuple[Message, ...]
+    max_new_tokens: int
+    json_schema: Mapping[str, object] | None = None
+    stop: tuple[str, ...] = ()
+    seed: int = 0
+    temperature: float = 0.0
+
+
+@dataclass(frozen=True)
+class Completion:
+    """What an engine answered. seconds: wall time of this request (shared time for batches)."""
+
+    text: str
+    finish_reason: FinishReason
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    seconds: float = 0.0
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class RawFinding:
+    """A finding as the model stated it, before it is checked against the diff."""
+
+    path: str
+    line: int
+    end_line: int | None
+    side: Side
+    severity: Severity
+    category: str
+    message: str
+    suggestion: str | None = None
+    quote: str | None = None
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A finding placed against the diff.
+
+    line / end_line: 1-based, numbering of ``side``; None unless placement is INLINE.
+    suggestion: replacement text for lines ``line..end_line`` (RIGHT only), or None.
+    fingerprint: stable across rebases (path + normalized line text + category).
+    note: why the finding was moved or demoted, if it was.
+    """
+
+    path: str
+    line: int | None
+    end_line: int | None
+    side: Side
+    severity: Severity
+    category: str
+    message: str
+    suggestion: str | None
+    fingerprint: str
+    placement: Placement
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class ChunkError:
+    """A chunk whose model answer could not be used. raw: the model's text, kept for debugging."""
+
+    paths: tuple[str, ...]
+    reason: str
+    raw: str = ""
+
+
+@dataclass(frozen=True)
+class Stats:
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    calls: int = 0
+    seconds: float = 0.0
+    truncated_outputs: int = 0
+
+
+@dataclass(frozen=True)
+class Review:
+    findings: tuple[Finding, ...] = ()
+    skipped: tuple[Skipped, ...] = ()
+    errors: tuple[ChunkError, ...] = ()
+    stats: Stats = field(default_factory=Stats)
+    reviewed_files: tuple[str, ...] = ()
+
+    @property
+    def failed(self) -> bool:
+        """True when chunks were attempted and every one of them failed."""
+        return bool(self.errors) and self.stats.calls <= len(self.errors)
