@@ -71,6 +71,22 @@ def build_parser() -> argparse.ArgumentParser:
     _add_model_options(serve)
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8080)
+
+    hook = sub.add_parser("hook", help="pre-commit/pre-push entry: review staged FILES or a range")
+    hook.add_argument("paths", nargs="*", help="staged files to review (default: all staged)")
+    hook.add_argument("--from-ref", dest="from_ref", metavar="REV", help="review REV...TO_REF")
+    hook.add_argument("--to-ref", dest="to_ref", metavar="REV")
+    hook.add_argument("--deadline", type=float, metavar="SECONDS", help="total model time")
+    hook.add_argument("--on-unavailable", dest="on_unavailable", choices=("pass", "fail"))
+    hook.add_argument("--cache-dir", dest="cache_dir", type=Path, metavar="DIR")
+    _add_model_options(hook)
+    _add_output_options(hook)
+
+    install = sub.add_parser("install-hooks", help="install the plain git hooks (hooks/)")
+    install.add_argument(
+        "-t", "--hook-type", dest="hook_types", action="append", choices=("pre-commit", "pre-push")
+    )
+    install.add_argument("--force", action="store_true", help="replace hooks (keeps a backup)")
     return parser
 
 
@@ -130,4 +146,22 @@ def _serve(args: argparse.Namespace, cwd: Path, environ: Mapping[str, str]) -> i
     return serve.run(config, args.host, args.port, environ=environ)
 
 
-_COMMANDS = {"review": _review, "serve": _serve}
+def _hook(args: argparse.Namespace, cwd: Path, environ: Mapping[str, str]) -> int:
+    from reviewbot.commands import hook
+
+    flags = config_flags(args)
+    flags.update(
+        deadline=args.deadline, on_unavailable=args.on_unavailable, cache_dir=args.cache_dir
+    )
+    target = hook.target_from(args.paths, args.from_ref, args.to_ref, environ)
+    return hook.run(target, cwd=cwd, flags=flags, environ=environ, abandon=hook.hard_exit)
+
+
+def _install_hooks(args: argparse.Namespace, cwd: Path, environ: Mapping[str, str]) -> int:
+    from reviewbot.commands import install_hooks
+
+    kinds = tuple(args.hook_types or install_hooks.HOOK_TYPES)
+    return install_hooks.run(cwd, kinds, force=args.force)
+
+
+_COMMANDS = {"review": _review, "serve": _serve, "hook": _hook, "install-hooks": _install_hooks}

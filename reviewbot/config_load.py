@@ -32,6 +32,8 @@ else:
 
 ENV_PREFIX = "REVIEWBOT_"
 SECRETS = frozenset({"api_key"})
+# REVIEWBOT_* variables that are not settings (read by the hooks), so no "unknown" warning.
+NOT_SETTINGS = frozenset({"REVIEWBOT_SKIP"})
 _HINTS = typing.get_type_hints(Config)
 # Settable fields and their type hints; ``source`` is set by the loader, not by users.
 FIELDS: dict[str, object] = {f.name: _HINTS[f.name] for f in fields(Config) if f.name != "source"}
@@ -173,6 +175,7 @@ def _env_settings(
     environ: Mapping[str, str], base: Path, warnings: list[str]
 ) -> dict[str, _Setting]:
     known = {ENV_PREFIX + name.upper() for name in FIELDS}
+    environ = {k: v for k, v in environ.items() if k not in NOT_SETTINGS}
     out: dict[str, _Setting] = {}
     for var in sorted(environ):
         if not var.startswith(ENV_PREFIX) or environ[var] == "":

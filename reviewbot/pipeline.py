@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import Protocol
 
 from reviewbot.anchor import anchor_findings
 from reviewbot.backends.base import Backend
 from reviewbot.budget import make_chunks
+from reviewbot.cache import merge_findings
 from reviewbot.config import Config
 from reviewbot.errors import OutputParseError
 from reviewbot.filters import filter_files
@@ -27,17 +29,26 @@ from reviewbot.types import (
     ChunkError,
     Completion,
     FileDiff,
-    FinishReason,
     Finding,
+    FinishReason,
     LineKind,
     Request,
     Review,
-    Skipped,
     Side,
+    Skipped,
     Stats,
 )
 
 log = logging.getLogger(__name__)
+
+
+class ResultCache(Protocol):
+    """Findings per file, keyed by the file's reviewed content (``reviewbot.cache``)."""
+
+    def get(self, file: FileDiff) -> tuple[Finding, ...] | None: ...
+
+    def put(self, file: FileDiff, findings: Sequence[Finding]) -> None: ...
+
 
 @dataclass(frozen=True)
 class ChunkResult:
@@ -142,19 +153,26 @@ def review(
     renderer: PromptRenderer,
     *,
     skipped: Sequence[Skipped] = (),
+    cache: ResultCache | None = None,
 ) -> Review:
     """Review parsed diff files with ``backend``.
 
+    cache: files found there are not sent to the model; a file whose every chunk succeeded (no
+    error, output not cut off) is stored there with the findings of its chunks.
     Raises BackendUnavailable / BackendTimeout when the engine cannot be used at all; a failure
     of one chunk is recorded in ``Review.errors`` instead.
     """
     started = time.perf_counter()
-    chunks, requests, not_reviewed = plan_requests(files, backend, config, renderer)
+    todo, cached = _look_up(files, config, cache)
+    chunks, requests, not_reviewed = plan_requests(todo, backend, config, renderer)
     completions = backend.complete(requests) if requests else []
     results = [read_completion(c, r) for c, r in zip(chunks, completions, strict=True)]
-    reviewed = tuple(dict.fromkeys(f.path for c in chunks for f in c.files))
+    if cache is not None:
+        _store(cache, todo, chunks, results)
+    done = {f.path for c in chunks for f in c.files} | {path for path, _ in cached}
+    fresh = [f for r in results for f in r.findings]
     return Review(
-        findings=_dedupe(f for r in results for f in r.findings),
+        findings=merge_findings([*(f for _, found in cached for f in found), *fresh]),
         skipped=(*skipped, *not_reviewed),
         errors=tuple(r.error for r in results if r.error is not None),
         stats=Stats(
@@ -164,17 +182,42 @@ def review(
             seconds=time.perf_counter() - started,
             truncated_outputs=sum(r.truncated for r in results),
         ),
-        reviewed_files=reviewed,
+        reviewed_files=tuple(dict.fromkeys(f.path for f in files if f.path in done)),
     )
 
 
-def _dedupe(findings: Iterable[Finding]) -> tuple[Finding, ...]:
-    seen: dict[tuple[str, int | None, str], Finding] = {}
-    for finding in findings:
-        key = (finding.fingerprint, finding.line, finding.side.value)
-        seen.setdefault(key, finding)
-    return tuple(sorted(seen.values(), key=_order))
+def _look_up(
+    files: Sequence[FileDiff], config: Config, cache: ResultCache | None
+) -> tuple[list[FileDiff], list[tuple[str, tuple[Finding, ...]]]]:
+    """(files still to review, (path, findings) of the reviewable files found in ``cache``)."""
+    if cache is None:
+        return list(files), []
+    kept, _ = filter_files(files, config)
+    cached = [(f.path, found) for f in kept if (found := cache.get(f)) is not None]
+    hit = {path for path, _ in cached}
+    return [f for f in files if f.path not in hit], cached
 
 
-def _order(f: Finding) -> tuple[str, int, int]:
-    return (f.path, f.line or 0, -f.severity.rank)
+def _store(
+    cache: ResultCache,
+    files: Sequence[FileDiff],
+    chunks: Sequence[Chunk],
+    results: Sequence[ChunkResult],
+) -> None:
+    """Store each file all of whose chunks succeeded, with the findings of those chunks.
+
+    A finding naming no file of its chunk (placement SUMMARY) belongs to the chunk's first file.
+    """
+    owned: dict[str, list[Finding]] = {}
+    failed: set[str] = set()
+    for chunk, result in zip(chunks, results, strict=True):
+        paths = [f.path for f in chunk.files]
+        for path in paths:
+            owned.setdefault(path, [])
+        if result.error is not None or result.truncated:
+            failed.update(paths)
+        for finding in result.findings:
+            owned[finding.path if finding.path in owned else paths[0]].append(finding)
+    for file in files:
+        if file.path in owned and file.path not in failed:
+            cache.put(file, merge_findings(owned[file.path]))

@@ -21,6 +21,7 @@ import logging
 import math
 import re
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -229,6 +230,7 @@ class GpuBackend:
         self.template = template
         self.context_window = context_window
         self._eos_ids = tuple(dict.fromkeys(i for i in eos_ids if i is not None))
+        self._lock = threading.Lock()
 
     def count_tokens(self, text: str) -> int:
         """Tokens of ``text`` by the model's tokenizer (special tokens as text, no BOS)."""
@@ -244,25 +246,38 @@ class GpuBackend:
         """One Completion per request, in order, all requests batched in the generator.
 
         seconds: from the start of this call to the end of that request. Raises TemplateError
-        when the chat template cannot render a request's messages.
+        when the chat template cannot render a request's messages (before any job is queued).
         """
-        started = time.perf_counter()
+        prepared = [self._prepare(index, request) for index, request in enumerate(requests)]
+        with self._lock:  # one generator: calls from several threads (serve) take turns
+            started = time.perf_counter()
+            answers, jobs = self._enqueue(prepared, started)
+            try:
+                answers.update(self._run(jobs, started))
+            finally:  # never leave jobs behind for the next call
+                if self._generator.num_remaining_jobs():
+                    self._generator.clear_queue()
+        return [answers[i] for i in range(len(requests))]
+
+    def _enqueue(
+        self, prepared: Sequence[Prepared], started: float
+    ) -> tuple[dict[int, Completion], dict[int, Prepared]]:
+        """Queue a job per request that fits; the others are answered with ERROR at once."""
         answers: dict[int, Completion] = {}
         jobs: dict[int, Prepared] = {}
-        for index, request in enumerate(requests):
-            prepared = self._prepare(index, request)
-            needed = prepared.prompt_tokens + request.max_new_tokens
-            if needed > self.context_window:
-                answers[index] = _too_long(prepared, self.context_window)
+        for job in prepared:
+            if job.prompt_tokens + job.request.max_new_tokens > self.context_window:
+                answers[job.identifier] = _too_long(job, self.context_window)
                 continue
             try:  # exllama asserts on jobs it cannot take; llguidance raises ValueError
-                self._generator.enqueue(self._new_job(prepared))
+                self._generator.enqueue(self._new_job(job))
             except (AssertionError, ValueError) as exc:
-                answers[index] = engine.error_completion(exc, time.perf_counter() - started)
+                answers[job.identifier] = engine.error_completion(
+                    exc, time.perf_counter() - started
+                )
                 continue
-            jobs[index] = prepared
-        answers.update(self._run(jobs, started))
-        return [answers[i] for i in range(len(requests))]
+            jobs[job.identifier] = job
+        return answers, jobs
 
     def _prepare(self, index: int, request: Request) -> Prepared:
         prompt = self.template.render(request.messages)
@@ -294,7 +309,6 @@ class GpuBackend:
         # A CUDA error or out-of-memory (RuntimeError) or a failed engine check (AssertionError)
         # ends this batch; requests already answered keep their answers.
         except (RuntimeError, AssertionError) as exc:
-            self._generator.clear_queue()
             failed = engine.error_completion(exc, time.perf_counter() - started)
             done.update({i: failed for i in jobs if i not in done})
         return done

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TextIO
 
 from reviewbot.config import Config
 from reviewbot.error_handler import EXIT_FAIL, EXIT_OK
 from reviewbot.errors import ConfigError
-from reviewbot.reporters import create_reporter
-from reviewbot.types import Review, Severity
+from reviewbot.reporters import OriginalLines, create_reporter
+from reviewbot.types import FileDiff, LineKind, Review, Severity
 
 
 def use_color(config: Config, stream: TextIO, environ: Mapping[str, str]) -> bool:
@@ -21,24 +21,46 @@ def use_color(config: Config, stream: TextIO, environ: Mapping[str, str]) -> boo
     return stream.isatty() and "NO_COLOR" not in environ
 
 
+def new_side_lines(files: Sequence[FileDiff]) -> OriginalLines:
+    """Look up lines start..end (1-based, new-file numbering) that the diff shows, or None."""
+    table: dict[str, dict[int, str]] = {}
+    for diff in files:
+        lines = table.setdefault(diff.path, {})
+        for hunk in diff.hunks:
+            for line in hunk.lines:
+                if line.kind is not LineKind.DEL and line.new_lineno is not None:
+                    lines[line.new_lineno] = line.text
+
+    def lookup(path: str, start: int, end: int) -> list[str] | None:
+        lines = table.get(path, {})
+        found = [lines[n] for n in range(start, end + 1) if n in lines]
+        return found if len(found) == end - start + 1 else None
+
+    return lookup
+
+
 def write_report(
     review: Review,
     config: Config,
     *,
+    files: Sequence[FileDiff] = (),
     stdout: TextIO | None = None,
     environ: Mapping[str, str] = os.environ,
 ) -> None:
     """Report ``review`` in ``config.format`` to ``config.output`` (a file) or stdout.
 
+    files: the reviewed diff, so suggestions can be shown against the lines they replace.
     Raises ConfigError when the output file cannot be written.
     """
     out = stdout if stdout is not None else sys.stdout
+    lines = new_side_lines(files)
     if config.output is None:
-        create_reporter(config.format, out, color=use_color(config, out, environ)).report(review)
+        color = use_color(config, out, environ)
+        create_reporter(config.format, out, color=color, original_lines=lines).report(review)
         return
     try:
         with config.output.open("w", encoding="utf-8", newline="\n") as handle:
-            create_reporter(config.format, handle, color=False).report(review)
+            create_reporter(config.format, handle, original_lines=lines).report(review)
     except OSError as exc:
         raise ConfigError(f"cannot write the report to {config.output}: {exc.strerror}") from exc
 

@@ -13,7 +13,7 @@ from reviewbot.commands.setup import load_for
 from reviewbot.config import Config
 from reviewbot.diff import parse_diff
 from reviewbot.errors import ConfigError, GitError
-from reviewbot.types import FileDiff, Review
+from reviewbot.types import FileDiff, Review, Skipped
 
 
 def read_diff(
@@ -54,16 +54,17 @@ def restrict(files: Sequence[FileDiff], paths: Sequence[str]) -> list[FileDiff]:
     return [f for f in files if any(f.path == p or f.path.startswith(p + "/") for p in prefixes)]
 
 
-def review_diff(
-    data: bytes, config: Config, repo: Path | None, paths: Sequence[str] = ()
+def review_files(
+    files: Sequence[FileDiff],
+    skipped: Sequence[Skipped],
+    config: Config,
+    repo: Path | None,
 ) -> Review:
-    """Parse, review and return the Review (the backend is built only when there is work)."""
+    """Review parsed files with the configured backend and the repository's prompts."""
     from reviewbot import pipeline
     from reviewbot.backends import create_backend
     from reviewbot.render import PromptRenderer
 
-    files, skipped = parse_diff(data)
-    files = restrict(files, paths)
     backend = create_backend(config)
     renderer = PromptRenderer.for_repo(repo, config)
     return pipeline.review(files, backend, config, renderer, skipped=skipped)
@@ -95,8 +96,10 @@ def run_cli(
         what = rev_range or diff_file or "the staged changes"
         print(f"reviewbot: nothing to review: {what} contain no changes", file=err)
         return 0
-    result = review_diff(data, config, repo, rel_paths)
-    write_report(result, config, stdout=stdout, environ=environ)
+    files, skipped = parse_diff(data)
+    files = restrict(files, rel_paths)
+    result = review_files(files, skipped, config, repo)
+    write_report(result, config, files=files, stdout=stdout, environ=environ)
     return exit_code(result, config.fail_on)
 
 

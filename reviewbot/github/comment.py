@@ -29,9 +29,12 @@ def head_lines(head_text: str) -> list[str]:
     return lines[:-1] if lines and lines[-1] == "" else lines
 
 
-def suggestion_part(finding: Finding, head_text: str | None, language: str | None) -> str | None:
-    """The suggestion block (or diff block with the reason it is not committable), or None when
-    the finding has no suggestion or no RIGHT-side line range."""
+def suggestion_part(
+    finding: Finding, head_text: str | None, language: str | None, *, committable: bool = True
+) -> str | None:
+    """The suggestion block (or a diff block with the reason it is not committable), or None
+    when the finding has no suggestion or no RIGHT-side line range. committable=False always
+    gives the diff block (for the review body, where GitHub offers no "Commit suggestion")."""
     if finding.suggestion is None or finding.line is None or finding.side is not Side.RIGHT:
         return None
     start, end = finding.line, finding.end_line or finding.line
@@ -40,14 +43,16 @@ def suggestion_part(finding: Finding, head_text: str | None, language: str | Non
             "Suggested replacement (not committable: the head file's content was not "
             f"available to check it):\n\n{format_diff_block([], finding.suggestion)}"
         )
-    lines = head_lines(head_text)
-    original = lines[start - 1 : end]
+    original = head_lines(head_text)[start - 1 : end]
     rebased = rebase_indentation(finding.suggestion, original)
     check = check_suggestion(finding.path, language, head_text, start, end, rebased)
+    if not committable:
+        return f"Suggested change ({check.reason}):\n\n{format_diff_block(original, rebased)}"
     if check.status == "ok":
         return format_suggestion_block(rebased)
     if check.status == "unchecked":
-        return f"{format_suggestion_block(rebased)}\n\n_Suggestion not syntax-checked: {check.reason}._"
+        note = f"_Suggestion not syntax-checked: {check.reason}._"
+        return f"{format_suggestion_block(rebased)}\n\n{note}"
     return (
         f"Suggested change (not offered as a one-click suggestion: {check.reason}):\n\n"
         f"{format_diff_block(original, rebased)}"

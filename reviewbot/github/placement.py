@@ -14,12 +14,10 @@ from reviewbot.types import FileDiff, LineKind, Side
 def _hunk_of(diff: FileDiff, side: Side, line: int) -> int | None:
     for number, hunk in enumerate(diff.hunks):
         for diff_line in hunk.lines:
-            if side is Side.LEFT and diff_line.kind is LineKind.DEL:
-                if diff_line.old_lineno == line:
-                    return number
-            elif side is Side.RIGHT and diff_line.kind is not LineKind.DEL:
-                if diff_line.new_lineno == line:
-                    return number
+            removed = diff_line.kind is LineKind.DEL
+            lineno = diff_line.old_lineno if removed else diff_line.new_lineno
+            if removed == (side is Side.LEFT) and lineno == line:
+                return number
     return None
 
 

@@ -63,7 +63,7 @@ def parse_chat_request(body: object, *, default_max_tokens: int, max_tokens_cap:
         raise RequestRejected(400, f"request body must be a JSON object, got {_kind(body)}")
     if body.get("stream"):
         raise RequestRejected(400, "stream not supported; send stream: false", code="stream")
-    if body.get("n", 1) != 1:
+    if body.get("n") not in (None, 1):
         raise RequestRejected(400, f"n = {body.get('n')!r} not supported; only n = 1", code="n")
     return Request(
         messages=_messages(body.get("messages")),

@@ -24,7 +24,7 @@ from reviewbot.backends import create_backend, gpu
 from reviewbot.backends.exllamav2 import JsonGrammar
 from reviewbot.chat_template import CHATML, ChatTemplate
 from reviewbot.config import Config
-from reviewbot.errors import BackendUnavailable, ConfigError
+from reviewbot.errors import BackendUnavailable, ConfigError, TemplateError
 from reviewbot.findings import FindingsModel, findings_json_schema, parse_output
 from reviewbot.types import Completion, FinishReason, Message, Request
 
@@ -404,6 +404,18 @@ def test_engine_failure_mid_batch_keeps_finished_answers(tokenizer: Tokenizer) -
     assert generator.cleared
     assert backend.count_tokens("") == 0
     assert backend.count_tokens("def f(x):\n    return x") == 10
+
+
+def test_template_failure_queues_no_job(tokenizer: Tokenizer) -> None:
+    generator = ScriptedGenerator({0: (["{}"], "stop_token")})
+    backend = _scripted(tokenizer, generator)
+    backend.template = ChatTemplate.from_string(
+        "{% if messages|length > 1 %}{{ raise_exception('one message only') }}{% endif %}x"
+    )
+    fine, bad = Request(MESSAGES[:1], max_new_tokens=8), Request(MESSAGES, max_new_tokens=8)
+    with pytest.raises(TemplateError, match="raised an error: one message only"):
+        backend.complete([fine, bad])
+    assert generator.jobs == []
 
 
 # -- on a GPU: the tiny HF model through the real engines ----------------------------------------

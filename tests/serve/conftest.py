@@ -75,7 +75,7 @@ def serve() -> ServerFactory:
     @contextmanager
     def start(backend: Backend, **overrides: object) -> Iterator[ReviewServer]:
         fields: dict[str, object] = {"model_id": "tiny.gguf", **overrides}
-        server = ReviewServer(backend, ServeSettings(**fields), "127.0.0.1", 0)  # type: ignore[arg-type]
+        server = ReviewServer(backend, ServeSettings(**fields), "127.0.0.1", 0)
         stop = threading.Event()
         thread = threading.Thread(target=serve_until, args=(server, stop))
         thread.start()

@@ -23,9 +23,11 @@ SCHEMA = {
     "type": "object",
     "properties": {
         "verdict": {"enum": ["ok", "bug"]},
-        "notes": {"type": "array", "maxItems": 1, "items": {"type": "string", "maxLength": 12}},
+        # Enums, not free strings: llama.cpp's grammar let a raw control character into a
+        # string on the tiny model, which strict JSON parsers refuse.
+        "lines": {"type": "array", "maxItems": 2, "items": {"enum": [1, 2, 3]}},
     },
-    "required": ["verdict", "notes"],
+    "required": ["verdict", "lines"],
     "additionalProperties": False,
 }
 
@@ -35,7 +37,7 @@ class Answer(BaseModel):
 
     model_config = ConfigDict(extra="forbid", strict=True)
     verdict: Literal["ok", "bug"]
-    notes: list[str] = Field(max_length=1)
+    lines: list[Literal[1, 2, 3]] = Field(max_length=2)
 
 
 @pytest.fixture(scope="module")

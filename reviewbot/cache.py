@@ -1,0 +1,244 @@
+"""The result cache: a file's findings, keyed by exactly what decided them.
+
+A key is the SHA-256 of the settings that shape a review (``settings_digest``: backend, model,
+server, generation settings, instructions, the prompt templates, reviewbot's version) and of the
+file's reviewed content, its line-numbered diff text with context
+(``reviewbot.diff_text.format_file_diff``). Re-running on an unchanged staged diff (an aborted
+commit, an amend, a rebase) finds every file and makes no model call; a change to a file, the
+templates or the model misses for what changed.
+
+This module sits on the hook's fast path: it imports no HTTP client, template engine or pydantic
+(the template digest is computed from the files, the findings codec is written out by hand).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import reviewbot
+from reviewbot.config import Config
+from reviewbot.diff_text import format_file_diff
+from reviewbot.filters import filter_files
+from reviewbot.store import DEFAULT_CACHE_BYTES, Store, StoreError
+from reviewbot.types import FileDiff, Finding, Placement, Review, Severity, Side, Skipped, Stats
+
+# Bump when the cached value's shape or the meaning of a key changes: old rows then miss.
+CACHE_FORMAT = 1
+REPO_PROMPT_DIR = Path(".reviewbot") / "prompts"  # as reviewbot.render.REPO_PROMPT_DIR
+TEMPLATE_SUFFIX = ".j2"
+
+
+def prompt_dirs(repo: Path | None, config: Config) -> list[Path]:
+    """The template search path ``PromptRenderer.for_repo`` uses, without importing Jinja2:
+    ``repo/.reviewbot/prompts`` (if present), ``config.prompt_dir`` (if set), the defaults."""
+    dirs: list[Path] = []
+    if repo is not None and (repo / REPO_PROMPT_DIR).is_dir():
+        dirs.append(repo / REPO_PROMPT_DIR)
+    if config.prompt_dir is not None:
+        dirs.append(config.prompt_dir)
+    package_dir = Path(reviewbot.__file__).resolve().parent
+    # A wheel ships the templates in reviewbot/prompts; a checkout keeps them in prompts/.
+    shipped = package_dir / "prompts"
+    dirs.append(shipped if shipped.is_dir() else package_dir.parent / "prompts")
+    return dirs
+
+
+def template_digest(search_dirs: Sequence[Path]) -> str:
+    """sha256 hex over every ``*.j2`` template visible through ``search_dirs`` (its name and
+    the text of the first directory that has it): equal to ``PromptRenderer.template_digest()``
+    for the same directories, so it changes when any template or override changes."""
+    winners: dict[str, Path] = {}
+    for directory in search_dirs:
+        for dirpath, _dirnames, filenames in os.walk(directory):
+            for filename in filenames:
+                full = Path(dirpath) / filename
+                name = full.relative_to(directory).as_posix()
+                winners.setdefault(name, full)
+    digest = hashlib.sha256()
+    for name in sorted(winners):
+        if name.endswith(TEMPLATE_SUFFIX):
+            # read_text's universal newlines match Jinja2's FileSystemLoader
+            source = winners[name].read_text(encoding="utf-8")
+            digest.update(name.encode() + b"\0" + source.encode() + b"\0")
+    return digest.hexdigest()
+
+
+def settings_digest(config: Config, templates: str) -> str:
+    """sha256 hex of everything besides the diff that decides a file's findings.
+
+    templates: ``template_digest`` of the prompt templates in use. The server URL counts for the
+    openai backend: two servers may serve different weights under one model name.
+    """
+    server = config.base_url if config.backend == "openai" else ""
+    parts = {
+        "format": CACHE_FORMAT,
+        "reviewbot": reviewbot.__version__,
+        "backend": config.backend,
+        "model": config.model or "",
+        "server": server,
+        "chat_template": str(config.chat_template or ""),
+        "structured_output": config.structured_output,
+        "max_new_tokens": config.max_new_tokens,
+        "temperature": config.temperature,
+        "seed": config.seed,
+        "instructions": config.instructions,
+        "templates": templates,
+    }
+    text = json.dumps(parts, sort_keys=True)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def file_key(settings: str, file: FileDiff) -> str:
+    """sha256 hex of ``settings`` (a ``settings_digest``) and the file's reviewed diff text."""
+    digest = hashlib.sha256(settings.encode("ascii") + b"\0")
+    digest.update(format_file_diff(file).encode("utf-8"))
+    return digest.hexdigest()
+
+
+def encode_findings(findings: Iterable[Finding]) -> str:
+    """JSON of ``{"findings": [...]}``, each finding shaped as ``serialize.finding_to_dict``."""
+    rows = [
+        {
+            "path": f.path,
+            "line": f.line,
+            "end_line": f.end_line,
+            "side": f.side.value,
+            "severity": f.severity.value,
+            "category": f.category,
+            "message": f.message,
+            "suggestion": f.suggestion,
+            "fingerprint": f.fingerprint,
+            "placement": f.placement.value,
+            "note": f.note,
+        }
+        for f in findings
+    ]
+    return json.dumps({"findings": rows}, ensure_ascii=False, sort_keys=True)
+
+
+def decode_findings(text: str) -> tuple[Finding, ...]:
+    """Inverse of ``encode_findings``. Raises ValueError, KeyError or TypeError on bad data."""
+    rows: list[dict[str, Any]] = json.loads(text)["findings"]
+    return tuple(
+        Finding(
+            path=_typed(row["path"], str),
+            line=_optional_int(row["line"]),
+            end_line=_optional_int(row["end_line"]),
+            side=Side(row["side"]),
+            severity=Severity(row["severity"]),
+            category=_typed(row["category"], str),
+            message=_typed(row["message"], str),
+            suggestion=None if row["suggestion"] is None else _typed(row["suggestion"], str),
+            fingerprint=_typed(row["fingerprint"], str),
+            placement=Placement(row["placement"]),
+            note=None if row["note"] is None else _typed(row["note"], str),
+        )
+        for row in rows
+    )
+
+
+def _typed(value: object, kind: type[str]) -> str:
+    if not isinstance(value, kind):
+        raise TypeError(f"expected {kind.__name__}, got {value!r}")
+    return value
+
+
+def _optional_int(value: object) -> int | None:
+    if value is None or (isinstance(value, int) and not isinstance(value, bool)):
+        return value
+    raise TypeError(f"expected an int or null, got {value!r}")
+
+
+@dataclass
+class ResultCache:
+    """Findings per file in a ``Store``; implements ``reviewbot.pipeline.ResultCache``.
+
+    A database failure never fails a review: the cache turns itself off and keeps the reason in
+    ``problem`` for the caller to show once.
+    """
+
+    store: Store
+    settings: str  # settings_digest(...)
+    max_bytes: int = DEFAULT_CACHE_BYTES
+    problem: str | None = None
+    hits: int = 0
+
+    def get(self, file: FileDiff) -> tuple[Finding, ...] | None:
+        """The cached findings of ``file``, or None on a miss (or a row this version can't read)."""
+        if self.problem is not None:
+            return None
+        try:
+            text = self.store.get_result(file_key(self.settings, file))
+        except StoreError as exc:
+            self.problem = str(exc)
+            return None
+        if text is None:
+            return None
+        try:
+            found = decode_findings(text)
+        except (ValueError, KeyError, TypeError):
+            return None  # unreadable row: review again; the fresh result replaces it
+        self.hits += 1
+        return found
+
+    def put(self, file: FileDiff, findings: Sequence[Finding]) -> None:
+        if self.problem is not None:
+            return
+        try:
+            self.store.put_result(
+                file_key(self.settings, file), encode_findings(findings), max_bytes=self.max_bytes
+            )
+        except StoreError as exc:
+            self.problem = str(exc)
+
+
+def open_cache(config: Config, repo: Path | None) -> ResultCache:
+    """The cache for ``config`` in ``config.cache_dir`` (default: the user's cache directory).
+
+    Raises StoreError when the database cannot be opened.
+    """
+    settings = settings_digest(config, template_digest(prompt_dirs(repo, config)))
+    return ResultCache(Store.in_dir(config.cache_dir), settings)
+
+
+def review_from_cache(
+    files: Sequence[FileDiff],
+    config: Config,
+    cache: ResultCache,
+    *,
+    skipped: Sequence[Skipped] = (),
+) -> Review | None:
+    """The Review of ``files`` when every reviewable file is cached, else None (no model needed
+    only if all hit). Findings are merged as ``pipeline.review`` merges them."""
+    kept, not_kept = filter_files(files, config)
+    found: list[Finding] = []
+    for file in kept:
+        cached = cache.get(file)
+        if cached is None:
+            return None
+        found.extend(cached)
+    return Review(
+        findings=merge_findings(found),
+        skipped=(*skipped, *not_kept),
+        stats=Stats(),
+        reviewed_files=tuple(dict.fromkeys(f.path for f in kept)),
+    )
+
+
+def merge_findings(findings: Iterable[Finding]) -> tuple[Finding, ...]:
+    """Drop repeats (same fingerprint, line and side; the first wins) and order by path, line,
+    most severe first. ``pipeline.review`` uses this too, so cached and fresh runs print alike."""
+    seen: dict[tuple[str, int | None, str], Finding] = {}
+    for finding in findings:
+        seen.setdefault((finding.fingerprint, finding.line, finding.side.value), finding)
+    return tuple(sorted(seen.values(), key=_order))
+
+
+def _order(f: Finding) -> tuple[str, int, int]:
+    return (f.path, f.line or 0, -f.severity.rank)

@@ -1,0 +1,327 @@
+"""``reviewbot hook``: the pre-commit / pre-push entry point.
+
+Staged mode (default): review the staged diff (``git diff --cached``) of exactly the files given
+(pre-commit passes the staged file names; none given means every staged file). Range mode
+(``--from-ref A --to-ref B``, or pre-commit's ``PRE_COMMIT_FROM_REF`` / ``PRE_COMMIT_TO_REF``):
+review what ``A...B`` introduces, as a push does.
+
+A slow or flaky hook gets skipped with ``--no-verify``, so this one is built to stay out of the
+way: files that cannot be reviewed (lockfiles, vendored and generated files, excluded paths) are
+recognised by name before anything heavy is imported; results come from the cache when the
+content was reviewed before; the model phase runs under ``config.deadline`` (seconds, total);
+an unreachable model warns in one line and passes, unless ``on_unavailable = "fail"``.
+
+Exit: 0 pass; 1 a finding at or above ``fail_on`` (default: never), or no review with
+``on_unavailable = "fail"``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
+
+from reviewbot.config import Config
+from reviewbot.errors import BackendTimeout, BackendUnavailable, ConfigError, GitError
+from reviewbot.filters import filter_files
+from reviewbot.types import DiffLine, FileDiff, FileStatus, Hunk, LineKind, Review, Skipped
+
+if TYPE_CHECKING:
+    from reviewbot.cache import ResultCache
+
+EXIT_OK = 0
+EXIT_FAIL = 1
+SKIP_WORDS = frozenset({"1", "true", "yes"})  # REVIEWBOT_SKIP values that skip, as hooks/ read it
+AUDIT_HINT = "to review whole files, run `reviewbot audit`"
+# One empty added line: lets ``filter_files`` judge a file by its name alone.
+_PROBE = (Hunk(1, 0, 1, 1, "", (DiffLine(LineKind.ADD, None, 1, ""),)),)
+
+
+@dataclass(frozen=True)
+class Target:
+    """What to review: the staged changes, or the range ``from_ref...to_ref`` (both set)."""
+
+    paths: tuple[str, ...]
+    from_ref: str | None = None
+    to_ref: str | None = None
+
+    @property
+    def action(self) -> str:
+        return "commit" if self.from_ref is None else "push"
+
+
+def target_from(
+    paths: Sequence[str], from_ref: str | None, to_ref: str | None, environ: Mapping[str, str]
+) -> Target:
+    """The Target from the flags, else from pre-commit's ``PRE_COMMIT_FROM_REF/TO_REF``.
+
+    Raises ConfigError when only one end of the range is given.
+    """
+    if from_ref is None and to_ref is None:
+        from_ref = environ.get("PRE_COMMIT_FROM_REF") or None
+        to_ref = environ.get("PRE_COMMIT_TO_REF") or None
+    if (from_ref is None) != (to_ref is None):
+        raise ConfigError(
+            f"a range needs both ends: got from-ref {from_ref!r} and to-ref {to_ref!r}; "
+            "pass both --from-ref and --to-ref, or neither to review the staged changes"
+        )
+    return Target(tuple(paths), from_ref, to_ref)
+
+
+def reviewable_by_name(paths: Sequence[str], config: Config) -> tuple[list[str], list[Skipped]]:
+    """(paths that may be reviewed, the others with reasons), judged by name alone:
+    ``config.include`` / ``exclude``, lockfiles, vendored, generated and minified names."""
+    probes = [FileDiff(p, None, FileStatus.MODIFIED, _PROBE) for p in paths]
+    kept, skipped = filter_files(probes, config)
+    return [f.path for f in kept], skipped
+
+
+def run(
+    target: Target,
+    *,
+    cwd: Path,
+    flags: Mapping[str, object],
+    environ: Mapping[str, str],
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+    abandon: Callable[[int], None] | None = None,
+) -> int:
+    """Run the hook; returns the exit code (see the module doc).
+
+    abandon: called with the exit code when the deadline passed while the model was still
+    working; the CLI ends the process there (``os._exit``) so no worker thread holds it open.
+    Raises GitError outside a repository or for unknown refs, ConfigError for bad settings.
+    """
+    out = stdout if stdout is not None else sys.stdout
+    err = stderr if stderr is not None else sys.stderr
+    if environ.get("REVIEWBOT_SKIP", "").strip().lower() in SKIP_WORDS:
+        _say(err, "skipped (REVIEWBOT_SKIP is set)")
+        return EXIT_OK
+    # Built-in rules only: no config file read, no git call, nothing heavy imported yet.
+    staged_names = target.paths and target.from_ref is None
+    if staged_names and not reviewable_by_name(target.paths, Config())[0]:
+        _say(err, f"nothing to review ({_count(len(target.paths), 'file')} not reviewable)")
+        return EXIT_OK
+    from reviewbot.commands.setup import load_for
+
+    config, repo = load_for(cwd, flags, environ, stderr=err)
+    if repo is None:
+        raise GitError("reviewbot hook must run inside a git repository (pre-commit runs it there)")
+    paths = [_relative(cwd, repo, p) for p in target.paths]
+    if paths:
+        paths, _ = reviewable_by_name(paths, config)
+        if not paths:
+            _say(err, "nothing to review (no file given is matched by include/exclude)")
+            return EXIT_OK
+    files, skipped = _diff_files(repo, replace(target, paths=tuple(paths)), err)
+    if files is None:
+        return EXIT_OK
+    if not filter_files(files, config)[0]:
+        _say(err, f"nothing to review ({_skipped_text(skipped, files, config)})")
+        return EXIT_OK
+    review = _review(files, skipped, config, repo, target, err, abandon)
+    if review is None:
+        return _unavailable_code(config)
+    from reviewbot.commands.output import write_report
+
+    write_report(review, config, stdout=out, environ=environ)
+    return _exit_code(review, config, target, err)
+
+
+def _diff_files(
+    repo: Path, target: Target, err: TextIO
+) -> tuple[list[FileDiff] | None, list[Skipped]]:
+    """Parsed files of the staged diff (limited to ``target.paths``) or of the range; None
+    (after saying why) when there is no diff."""
+    from reviewbot import git
+
+    if target.from_ref is not None:
+        data = git.range_diff(repo, f"{target.from_ref}...{target.to_ref}", target.paths)
+    else:
+        # The whole index, then exactly the named files: limiting git itself to the names
+        # would turn a rename into an added file (the old name is not among them).
+        data = git.staged_diff(repo)
+    wanted = set(target.paths)
+    if data.strip():
+        from reviewbot.diff import parse_diff
+
+        parsed, skipped = parse_diff(data)
+        files = [f for f in parsed if not wanted or f.path in wanted]
+        skipped = [s for s in skipped if not wanted or s.path in wanted]
+        if files or skipped:
+            return files, skipped
+    if target.from_ref is not None:
+        _say(err, f"nothing to review: {target.from_ref}...{target.to_ref} changes no files")
+    elif wanted:
+        _say(
+            err,
+            f"nothing staged in the {_count(len(wanted), 'file')} given (pre-commit run "
+            f"--all-files?): the hook reviews staged changes only; {AUDIT_HINT}",
+        )
+    else:
+        _say(err, "nothing staged to review")
+    return None, []
+
+
+def _review(
+    files: list[FileDiff],
+    skipped: list[Skipped],
+    config: Config,
+    repo: Path,
+    target: Target,
+    err: TextIO,
+    abandon: Callable[[int], None] | None,
+) -> Review | None:
+    """The Review from the cache or the model; None (after one line saying why) without one."""
+    cache = _open_cache(config, repo, err)
+    if cache is not None:
+        from reviewbot.cache import review_from_cache
+
+        cached = review_from_cache(files, config, cache, skipped=skipped)
+        if cached is not None:
+            _say(err, f"{_count(cache.hits, 'file')} from the cache, no model call")
+            return cached
+    try:
+        review = within_deadline(
+            lambda: _model_review(files, skipped, config, repo, cache), config.deadline
+        )
+    except (BackendUnavailable, BackendTimeout) as exc:
+        _no_review(err, config, target, exc)
+        if isinstance(exc, DeadlineExceeded) and abandon is not None:
+            abandon(_unavailable_code(config))
+        return None
+    if cache is not None and cache.problem is not None:
+        _say(err, f"warning: results not cached: {cache.problem}")
+    return review
+
+
+def _open_cache(config: Config, repo: Path, err: TextIO) -> ResultCache | None:
+    from reviewbot.cache import open_cache
+    from reviewbot.store import StoreError
+
+    try:
+        return open_cache(config, repo)
+    except StoreError as exc:
+        _say(err, f"warning: reviewing without the result cache: {exc}")
+        return None
+
+
+def _model_review(
+    files: list[FileDiff],
+    skipped: list[Skipped],
+    config: Config,
+    repo: Path,
+    cache: ResultCache | None,
+) -> Review:
+    from reviewbot import pipeline
+    from reviewbot.backends import create_backend
+    from reviewbot.render import PromptRenderer
+
+    # One attempt, each request bounded by the deadline: the watchdog is the last resort.
+    bounded = replace(
+        config,
+        timeout=min(config.timeout, config.deadline),
+        timeout_cap=min(config.timeout_cap, config.deadline),
+        retries=0,
+    )
+    backend = create_backend(bounded)
+    renderer = PromptRenderer.for_repo(repo, config)
+    return pipeline.review(files, backend, bounded, renderer, skipped=skipped, cache=cache)
+
+
+class DeadlineExceeded(BackendTimeout):
+    """The model phase was still running when the hook's deadline passed."""
+
+
+def within_deadline(work: Callable[[], Review], seconds: float) -> Review:
+    """``work()`` run on a daemon thread; its result or its exception.
+
+    Raises DeadlineExceeded when it has not finished after ``seconds``; the thread is left
+    behind (a blocked socket read cannot be interrupted), so the caller should end the process.
+    """
+    results: list[Review] = []
+    failures: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            results.append(work())
+        except BaseException as exc:  # carried over to the calling thread and raised there
+            failures.append(exc)
+
+    thread = threading.Thread(target=target, name="reviewbot-model", daemon=True)
+    thread.start()
+    thread.join(seconds)
+    if thread.is_alive():
+        raise DeadlineExceeded(
+            f"the model did not finish within the hook's deadline of {seconds:g} s; raise "
+            "deadline (or REVIEWBOT_DEADLINE) if the model needs longer"
+        )
+    if failures:
+        raise failures[0]
+    return results[0]
+
+
+def _no_review(err: TextIO, config: Config, target: Target, exc: Exception) -> None:
+    reason = " ".join(str(exc).split())  # one line, whatever the backend wrote
+    if config.on_unavailable == "fail":
+        _say(
+            err,
+            f"error: no review, so the {target.action} is blocked (on_unavailable = "
+            f'"fail"): {reason}',
+        )
+    else:
+        _say(
+            err,
+            f"warning: no review, the {target.action} goes ahead (set on_unavailable = "
+            f'"fail" to block): {reason}',
+        )
+
+
+def _unavailable_code(config: Config) -> int:
+    return EXIT_FAIL if config.on_unavailable == "fail" else EXIT_OK
+
+
+def _exit_code(review: Review, config: Config, target: Target, err: TextIO) -> int:
+    if review.failed:
+        # The model answered, but nothing usable: the same policy as no model at all.
+        policy = "blocked" if config.on_unavailable == "fail" else "goes ahead"
+        _say(err, f"no usable review, the {target.action} {policy} (on_unavailable)")
+        return _unavailable_code(config)
+    fail_on = config.fail_on
+    if fail_on is not None and any(f.severity.rank >= fail_on.rank for f in review.findings):
+        return EXIT_FAIL
+    return EXIT_OK
+
+
+def _skipped_text(skipped: list[Skipped], files: list[FileDiff], config: Config) -> str:
+    reasons = [*skipped, *filter_files(files, config)[1]]
+    return "; ".join(f"{s.path}: {s.reason}" for s in reasons) or "no files"
+
+
+def _relative(cwd: Path, repo: Path, path: str) -> str:
+    """A path as given (pre-commit passes repository-relative ones), as a repo-relative path."""
+    absolute = Path(os.path.abspath(cwd / path))
+    try:
+        return absolute.relative_to(repo).as_posix()
+    except ValueError:
+        return Path(path).as_posix()
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def _say(err: TextIO, text: str) -> None:
+    print(f"reviewbot: {text}", file=err)
+
+
+def hard_exit(code: int) -> None:
+    """End the process now with ``code``: worker threads blocked on a socket would otherwise
+    keep it alive after the deadline (``concurrent.futures`` joins its threads at exit)."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)

@@ -1,0 +1,118 @@
+"""Which pull request to review: from GitHub Actions' environment or from arguments.
+
+GitHub Actions sets ``GITHUB_EVENT_PATH`` (the event JSON: ``pull_request.number``,
+``.base.sha``, ``.head.sha``, ``.draft``), ``GITHUB_REPOSITORY`` (``owner/name``),
+``GITHUB_API_URL`` (``https://HOST/api/v3`` on GitHub Enterprise Server) and, when the workflow
+passes it, ``GITHUB_TOKEN``. Tokens come from the environment only.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from reviewbot.errors import ConfigError
+from reviewbot.github.client import DEFAULT_API_URL
+
+_REPO = re.compile(r"^[\w.-]+/[\w.-]+$")
+
+
+@dataclass(frozen=True)
+class PullTarget:
+    """One pull request to review. head_sha / base_sha: as the event said (None: ask GitHub)."""
+
+    repo: str
+    number: int
+    api_url: str
+    token: str
+    head_sha: str | None = None
+    base_sha: str | None = None
+    draft: bool = False
+
+
+@dataclass(frozen=True)
+class PullEvent:
+    """The parts of a ``pull_request`` event payload the bot uses."""
+
+    action: str
+    repo: str
+    number: int
+    head_sha: str
+    base_sha: str
+    draft: bool
+
+
+def parse_pull_event(payload: Mapping[str, Any]) -> PullEvent:
+    """Read a ``pull_request`` webhook or Actions payload. Raises ConfigError naming the key."""
+    try:
+        pull = payload["pull_request"]
+        return PullEvent(
+            action=str(payload.get("action", "")),
+            repo=str(payload["repository"]["full_name"]),
+            number=int(pull["number"]),
+            head_sha=str(pull["head"]["sha"]),
+            base_sha=str(pull["base"]["sha"]),
+            draft=bool(pull.get("draft", False)),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ConfigError(
+            f"the event is not a pull_request event: missing or bad {exc}; run `reviewbot pr` "
+            "on pull_request events, or pass --repo OWNER/NAME --pr N"
+        ) from exc
+
+
+def token_from(environ: Mapping[str, str], *, required: bool = True) -> str:
+    """GITHUB_TOKEN (or GH_TOKEN); "" when unset and not required.
+
+    Raises ConfigError when required and neither is set.
+    """
+    token = environ.get("GITHUB_TOKEN") or environ.get("GH_TOKEN") or ""
+    if not token and required:
+        raise ConfigError(
+            "no GitHub token: set GITHUB_TOKEN (in Actions: `env: GITHUB_TOKEN: "
+            "${{ secrets.GITHUB_TOKEN }}`)"
+        )
+    return token
+
+
+def target_from_actions(environ: Mapping[str, str], *, need_token: bool = True) -> PullTarget:
+    """The pull request of the running workflow. Raises ConfigError outside a PR workflow."""
+    event_path = environ.get("GITHUB_EVENT_PATH")
+    if not event_path:
+        raise ConfigError(
+            "GITHUB_EVENT_PATH is not set: outside GitHub Actions pass --repo OWNER/NAME --pr N"
+        )
+    try:
+        payload = json.loads(Path(event_path).read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ConfigError(f"cannot read the event file {event_path}: {exc}") from exc
+    event = parse_pull_event(payload)
+    return PullTarget(
+        repo=environ.get("GITHUB_REPOSITORY") or event.repo,
+        number=event.number,
+        api_url=environ.get("GITHUB_API_URL") or DEFAULT_API_URL,
+        token=token_from(environ, required=need_token),
+        head_sha=event.head_sha,
+        base_sha=event.base_sha,
+        draft=event.draft,
+    )
+
+
+def target_from_args(
+    repo: str, number: int, environ: Mapping[str, str], *, need_token: bool = True
+) -> PullTarget:
+    """``--repo OWNER/NAME --pr N``; API URL from GITHUB_API_URL. Raises ConfigError."""
+    if not _REPO.match(repo):
+        raise ConfigError(f"--repo {repo!r} is not OWNER/NAME, e.g. --repo octo-org/widgets")
+    if number < 1:
+        raise ConfigError(f"--pr {number} is not a pull request number (1 or more)")
+    return PullTarget(
+        repo=repo,
+        number=number,
+        api_url=environ.get("GITHUB_API_URL") or DEFAULT_API_URL,
+        token=token_from(environ, required=need_token),
+    )
