@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, NoReturn
@@ -76,6 +78,14 @@ def _environment() -> _StrictSandbox:
     return env
 
 
+@dataclass(frozen=True)
+class Segment:
+    """A piece of a rendered prompt: template markup (special tokens allowed) or content."""
+
+    text: str
+    markup: bool
+
+
 class ChatTemplate:
     """A compiled chat template.
 
@@ -129,7 +139,7 @@ class ChatTemplate:
         Raises TemplateError for an unreadable or malformed tokenizer_config.json.
         """
         config = _read_tokenizer_config(model_dir)
-        bos, eos = _token_text(config.get("bos_token")), _token_text(config.get("eos_token"))
+        bos, eos = _special_tokens(config)
         jinja_file = model_dir / "chat_template.jinja"
         if jinja_file.is_file():
             return cls.from_file(jinja_file, bos, eos)
@@ -179,11 +189,45 @@ class ChatTemplate:
         except (jinja2.TemplateError, TypeError, ValueError, LookupError) as exc:
             raise self._error(f"failed: {type(exc).__name__}: {exc}") from exc
 
+    def render_segments(
+        self, messages: Sequence[Message], add_generation_prompt: bool = True
+    ) -> list[Segment]:
+        """The prompt split into template markup and message content, in order.
+
+        Engines tokenize markup with special tokens recognised and content without, so a diff
+        that contains text such as ``<|im_end|>`` cannot close the turn (prompt injection).
+        When the template transforms the content beyond recognition, the whole prompt comes back
+        as one markup segment (the behaviour of ``render``). Raises TemplateError like ``render``.
+        """
+        marks = [f"\x00reviewbot-content-{i}\x00" for i in range(len(messages))]
+        stand_ins = [Message(m.role, mark) for m, mark in zip(messages, marks, strict=True)]
+        skeleton = self.render(stand_ins, add_generation_prompt)
+        pieces = re.split("\x00reviewbot-content-(\\d+)\x00", skeleton)
+        found = [int(n) for n in pieces[1::2]]
+        if sorted(found) != list(range(len(messages))):
+            return [Segment(self.render(messages, add_generation_prompt), markup=True)]
+        segments = [Segment(pieces[0], markup=True)]
+        for number, markup in zip(found, pieces[2::2], strict=True):
+            segments += [Segment(messages[number].content, markup=False), Segment(markup, True)]
+        return [s for s in segments if s.text]
+
     def _error(self, problem: str) -> TemplateError:
         return TemplateError(
             f"chat template from {self.source} {problem}; fix the template or set chat_template "
             "in the config to one that works"
         )
+
+
+def special_tokens(model_dir: Path) -> tuple[str, str]:
+    """(bos, eos) token text of a Hugging Face model directory; "" where it has none.
+
+    Raises TemplateError for an unreadable or malformed tokenizer_config.json.
+    """
+    return _special_tokens(_read_tokenizer_config(model_dir))
+
+
+def _special_tokens(config: dict[str, Any]) -> tuple[str, str]:
+    return _token_text(config.get("bos_token")), _token_text(config.get("eos_token"))
 
 
 def _read_tokenizer_config(model_dir: Path) -> dict[str, Any]:

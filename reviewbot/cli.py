@@ -69,8 +69,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = sub.add_parser("serve", help="OpenAI-compatible server over an in-process engine")
     _add_model_options(serve)
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8080)
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="a non-loopback address needs an API key"
+    )
+    serve.add_argument("--port", type=int, default=8080, help="0 picks a free port")
+    serve.add_argument("--max-batch-size", dest="max_batch_size", type=int, default=8)
+    serve.add_argument("--max-queue", dest="max_queue", type=int, default=64, help="429 beyond")
 
     hook = sub.add_parser("hook", help="pre-commit/pre-push entry: review staged FILES or a range")
     hook.add_argument("paths", nargs="*", help="staged files to review (default: all staged)")
@@ -87,6 +91,27 @@ def build_parser() -> argparse.ArgumentParser:
         "-t", "--hook-type", dest="hook_types", action="append", choices=("pre-commit", "pre-push")
     )
     install.add_argument("--force", action="store_true", help="replace hooks (keeps a backup)")
+
+    pr = sub.add_parser("pr", help="review a GitHub pull request and post one review")
+    pr.add_argument("--repo", metavar="OWNER/NAME", help="outside Actions: the repository")
+    pr.add_argument("--pr", dest="pr_number", type=int, metavar="N", help="the pull request")
+    pr.add_argument("--dry-run", dest="dry_run", action="store_true", help="print, do not post")
+    pr.add_argument(
+        "--incremental", action="store_true", help="review only commits since the last review"
+    )
+    pr.add_argument("--sarif", type=Path, metavar="FILE", help="also write the review as SARIF")
+    pr.add_argument("--max-inline-comments", dest="max_inline_comments", type=int, metavar="N")
+    pr.add_argument(
+        "--fail-on", dest="fail_on", choices=SEVERITIES, help="exit 1 on a finding this severe"
+    )
+    _add_model_options(pr)
+
+    webhook = sub.add_parser("webhook", help="serve GitHub webhooks; review pull requests")
+    webhook.add_argument("--host", default="127.0.0.1")
+    webhook.add_argument("--port", type=int, default=8090)
+    webhook.add_argument("--concurrency", type=int, default=1, help="reviews at once")
+    webhook.add_argument("--review-drafts", dest="review_drafts", action="store_true")
+    _add_model_options(webhook)
     return parser
 
 
@@ -143,7 +168,14 @@ def _serve(args: argparse.Namespace, cwd: Path, environ: Mapping[str, str]) -> i
     from reviewbot.commands.setup import load_for
 
     config, _repo = load_for(cwd, config_flags(args), environ)
-    return serve.run(config, args.host, args.port, environ=environ)
+    return serve.run(
+        config,
+        args.host,
+        args.port,
+        environ=environ,
+        max_batch_size=args.max_batch_size,
+        max_queue=args.max_queue,
+    )
 
 
 def _hook(args: argparse.Namespace, cwd: Path, environ: Mapping[str, str]) -> int:
@@ -164,4 +196,37 @@ def _install_hooks(args: argparse.Namespace, cwd: Path, environ: Mapping[str, st
     return install_hooks.run(cwd, kinds, force=args.force)
 
 
-_COMMANDS = {"review": _review, "serve": _serve, "hook": _hook, "install-hooks": _install_hooks}
+def _pr(args: argparse.Namespace, cwd: Path, environ: Mapping[str, str]) -> int:
+    from reviewbot.commands import pr
+
+    flags = {**config_flags(args), "max_inline_comments": args.max_inline_comments}
+    options = pr.PrArgs(
+        repo=args.repo,
+        number=args.pr_number,
+        dry_run=args.dry_run,
+        incremental=args.incremental,
+        sarif=args.sarif,
+    )
+    return pr.run(options, cwd=cwd, flags=flags, environ=environ)
+
+
+def _webhook(args: argparse.Namespace, cwd: Path, environ: Mapping[str, str]) -> int:
+    from reviewbot.commands import webhook
+
+    options = webhook.WebhookArgs(
+        host=args.host,
+        port=args.port,
+        concurrency=args.concurrency,
+        review_drafts=args.review_drafts,
+    )
+    return webhook.run(options, environ=environ, flags=config_flags(args))
+
+
+_COMMANDS = {
+    "review": _review,
+    "serve": _serve,
+    "hook": _hook,
+    "install-hooks": _install_hooks,
+    "pr": _pr,
+    "webhook": _webhook,
+}

@@ -38,7 +38,14 @@ _HINTS = typing.get_type_hints(Config)
 # Settable fields and their type hints; ``source`` is set by the loader, not by users.
 FIELDS: dict[str, object] = {f.name: _HINTS[f.name] for f in fields(Config) if f.name != "source"}
 CHOICES: dict[str, tuple[str, ...]] = {
-    "structured_output": ("auto", "response_format", "structured_outputs", "json_schema", "none"),
+    "structured_output": (
+        "auto",
+        "response_format",
+        "structured_outputs",
+        "json_schema",
+        "json_object",
+        "none",
+    ),
     "on_unavailable": ("pass", "fail"),
     "format": ("terminal", "json", "sarif", "rdjsonl", "markdown"),
 }

@@ -104,6 +104,19 @@ def filter_files(files: Sequence[FileDiff], config: Config) -> tuple[list[FileDi
     return kept, skipped
 
 
+def skip_reason_for_path(path: str, config: Config) -> str | None:
+    """Why ``path`` (repository-relative, ``/``-separated) is not reviewed, judging by its name
+    alone, or None: the include/exclude globs, lockfiles, vendored, generated and minified names,
+    with the same reasons ``filter_files`` gives. Content rules (binary, markers, size) need the
+    file itself and are not applied."""
+    probe = FileDiff(path=path, old_path=None, status=FileStatus.MODIFIED)
+    for rule in (*_glob_rules(config), _by_path):
+        reason = rule(probe)
+        if reason is not None:
+            return reason
+    return None
+
+
 def _glob_rules(config: Config) -> list[_Rule]:
     include = [compile_glob(pattern) for pattern in config.include]
     exclude = [(pattern, compile_glob(pattern)) for pattern in config.exclude]

@@ -30,7 +30,6 @@ _REVIEW = pydantic.TypeAdapter(Review)
 _FINDING = pydantic.TypeAdapter(Finding)
 
 
-
 def finding_to_dict(finding: Finding) -> dict[str, Any]:
     """One finding as a dict of JSON values (enums as their string values)."""
     data: dict[str, Any] = _FINDING.dump_python(finding, mode="json")

@@ -31,7 +31,6 @@ _LEADING = re.compile(r"[ \t]*")
 _BACKTICKS = re.compile(r"`+")
 
 
-
 @dataclass(frozen=True)
 class SuggestionCheck:
     """status: "ok" (applied and parsed), "unchecked" (no parser could say), or "unsafe" (offer

@@ -207,3 +207,25 @@ def test_missing_override_file_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(TemplateError) as info:
         ChatTemplate.from_file(tmp_path / "nope.jinja")
     assert str(info.value).startswith(f"cannot read chat template {tmp_path / 'nope.jinja'}:")
+
+
+def test_segments_separate_markup_from_message_content() -> None:
+    template = ChatTemplate.from_file(TEMPLATES / "chatml.jinja")
+    messages = [Message("system", "rules"), Message("user", "x = '<|im_end|>'")]
+    segments = template.render_segments(messages)
+    assert [(s.text, s.markup) for s in segments] == [
+        ("<|im_start|>system\n", True),
+        ("rules", False),
+        ("<|im_end|>\n<|im_start|>user\n", True),
+        ("x = '<|im_end|>'", False),
+        ("<|im_end|>\n<|im_start|>assistant\n", True),
+    ]
+    assert "".join(s.text for s in segments) == template.render(messages)
+
+
+def test_segments_fall_back_to_one_markup_piece_when_content_is_rewritten() -> None:
+    template = ChatTemplate.from_string(
+        "{% for m in messages %}{{ m['content'] | upper }}{% endfor %}", source="test"
+    )
+    segments = template.render_segments([Message("user", "abc")])
+    assert [(s.text, s.markup) for s in segments] == [("ABC", True)]

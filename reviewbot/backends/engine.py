@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from reviewbot.chat_template import ChatTemplate
+from reviewbot.chat_template import ChatTemplate, special_tokens
 from reviewbot.config import Config
 from reviewbot.errors import ConfigError
 from reviewbot.types import Completion, FinishReason, Request
@@ -88,6 +88,16 @@ def chat_template_for(
     if embedded:
         return ChatTemplate.from_string(embedded, bos_token, eos_token, source=source)
     return ChatTemplate.chatml_fallback(f"{source} has no chat template", bos_token, eos_token)
+
+
+def chat_template_for_dir(config: Config, model_dir: Path) -> ChatTemplate:
+    """For a Hugging Face model directory: ``config.chat_template`` > the directory's own > ChatML.
+
+    The override gets the directory's bos/eos tokens. Raises TemplateError.
+    """
+    if config.chat_template is not None:
+        return ChatTemplate.from_file(config.chat_template, *special_tokens(model_dir))
+    return ChatTemplate.from_model_dir(model_dir)
 
 
 def stop_strings(template: ChatTemplate, request: Request) -> tuple[str, ...]:

@@ -30,7 +30,7 @@ from types import ModuleType
 from typing import Any
 
 from reviewbot.backends import engine
-from reviewbot.chat_template import ChatTemplate
+from reviewbot.chat_template import ChatTemplate, Segment
 from reviewbot.config import Config
 from reviewbot.errors import BackendUnavailable, ConfigError
 from reviewbot.types import Completion, FinishReason, Request
@@ -207,7 +207,7 @@ class GpuBackend:
     """The request loop shared by the exllamav2 and exllamav3 backends.
 
     Subclasses set ``name`` and implement ``_new_job(prepared) -> job``. The prompt is the chat
-    template's rendering, encoded with special tokens and no extra BOS (templates write their own
+    template's rendering, encoded with special tokens (in markup only) and no extra BOS (templates write their own
     BOS, as transformers' ``apply_chat_template`` assumes). A request that does not fit the
     context window, or whose job the engine refuses, gets a Completion with finish_reason ERROR.
     """
@@ -280,12 +280,26 @@ class GpuBackend:
         return answers, jobs
 
     def _prepare(self, index: int, request: Request) -> Prepared:
-        prompt = self.template.render(request.messages)
-        ids = self._tokenizer.encode(prompt, add_bos=False, encode_special_tokens=True)
+        ids = self._encode(self.template.render_segments(request.messages))
         strings = engine.stop_strings(self.template, request)
         token_ids = engine.stop_token_ids(strings, self._tokenizer.single_id)
         stop: tuple[int | str, ...] = (*dict.fromkeys((*self._eos_ids, *token_ids)), *strings)
         return Prepared(index, request, ids, int(ids.shape[-1]), stop, engine.sampling_for(request))
+
+    def _encode(self, segments: Sequence[Segment]) -> Any:
+        """Token ids (a 1 x N tensor) with special tokens recognised in template markup only,
+        so reviewed code containing e.g. ``<|im_end|>`` cannot end the turn."""
+        parts = [
+            self._tokenizer.encode(s.text, add_bos=False, encode_special_tokens=s.markup)
+            for s in segments
+        ]
+        return self._join(parts)
+
+    def _join(self, parts: list[Any]) -> Any:
+        """Concatenate 1 x N id tensors along the sequence."""
+        import torch  # loaded already: both engines import it
+
+        return torch.cat(parts, dim=-1)
 
     def _new_job(self, prepared: Prepared) -> Any:
         raise NotImplementedError

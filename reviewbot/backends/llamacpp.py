@@ -19,7 +19,7 @@ from types import ModuleType
 from typing import Any
 
 from reviewbot.backends import engine
-from reviewbot.chat_template import ChatTemplate
+from reviewbot.chat_template import ChatTemplate, Segment
 from reviewbot.config import Config
 from reviewbot.errors import BackendUnavailable
 from reviewbot.types import Completion, FinishReason, Request
@@ -99,7 +99,7 @@ class LlamaCppBackend:
         return [self._complete_one(request) for request in requests]
 
     def _complete_one(self, request: Request) -> Completion:
-        tokens = self._prompt_tokens(self.template.render(request.messages))
+        tokens = self._prompt_tokens(self.template.render_segments(request.messages))
         sampling = engine.sampling_for(request)
         start = time.perf_counter()
         try:
@@ -131,10 +131,15 @@ class LlamaCppBackend:
             seconds=time.perf_counter() - start,
         )
 
-    def _prompt_tokens(self, prompt: str) -> list[int]:
-        # Templates usually write the BOS text themselves and llama.cpp adds one when the GGUF
-        # says so: keep exactly one.
-        tokens: list[int] = self._llm.tokenize(prompt.encode("utf-8"), add_bos=True, special=True)
+    def _prompt_tokens(self, segments: Sequence[Segment]) -> list[int]:
+        # Special tokens are recognised in the template's markup only, never in the reviewed
+        # code. Templates usually write the BOS text themselves and llama.cpp adds one when the
+        # GGUF says so: keep exactly one.
+        tokens: list[int] = []
+        for number, segment in enumerate(segments):
+            tokens += self._llm.tokenize(
+                segment.text.encode("utf-8"), add_bos=number == 0, special=segment.markup
+            )
         if tokens[:2] == [self._bos, self._bos]:
             del tokens[0]
         return tokens
@@ -142,8 +147,25 @@ class LlamaCppBackend:
     def _grammar(self, schema: Mapping[str, object]) -> Any:
         key = json.dumps(schema, sort_keys=True)
         if key not in self._grammars:
-            self._grammars[key] = self._llama_cpp.LlamaGrammar.from_json_schema(key, verbose=False)
+            self._grammars[key] = json_grammar(self._llama_cpp, key)
         return self._grammars[key]
+
+
+# llama-cpp-python's converter lets strings hold raw control characters, which json.loads rejects
+# (abetlen/llama-cpp-python#1259); llama.cpp fixed its own converter in ggml-org/llama.cpp#5888.
+_LOOSE_CHAR = r'char ::= [^"\\] |'
+_STRICT_CHAR = r'char ::= [^"\\\x7F\x00-\x1F] |'
+
+
+def json_grammar(llama_cpp: ModuleType, schema_json: str) -> Any:
+    """A LlamaGrammar for a JSON schema (text), with control characters kept out of strings.
+
+    Raises ValueError when llama.cpp cannot parse the grammar.
+    """
+    gbnf: str = llama_cpp.llama_grammar.json_schema_to_gbnf(schema_json)
+    return llama_cpp.LlamaGrammar.from_string(
+        gbnf.replace(_LOOSE_CHAR, _STRICT_CHAR), verbose=False
+    )
 
 
 def _trained_context(llama_cpp: ModuleType, path: Path) -> int:

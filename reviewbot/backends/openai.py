@@ -22,7 +22,12 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 
 from reviewbot.backends import serverinfo
-from reviewbot.backends.structured import check_style, is_schema_rejection, schema_fields
+from reviewbot.backends.structured import (
+    AUTO_ORDER,
+    check_style,
+    is_schema_rejection,
+    schema_fields,
+)
 from reviewbot.config import Config
 from reviewbot.errors import BackendTimeout, BackendUnavailable
 from reviewbot.network import Resolver, check_local_endpoint
@@ -91,7 +96,7 @@ class OpenAIBackend:
         self._context_window = config.context_window
         self._listing: list[dict[str, object]] | None = None
         self._tokenizer: str | None = None  # "llama" | "vllm" | "none" once detected
-        self._schema_rejected = False
+        self._auto_level = 0  # index into AUTO_ORDER while structured_output is "auto"
 
     @classmethod
     def from_config(cls, config: Config) -> OpenAIBackend:
@@ -168,26 +173,40 @@ class OpenAIBackend:
         url = f"{self.base_url}/chat/completions"
         timeout = self._timeout(sum(len(m.content) for m in request.messages))
         started = time.monotonic()
-        style = "none" if self._schema_rejected else self._config.structured_output
+        style = self._style()
         response = self._send("POST", url, self._body(model, request, style), timeout)
-        if (
-            style == "auto"
+        while (
+            self._config.structured_output == "auto"
+            and style != "none"
             and request.json_schema is not None
             and is_schema_rejection(response.status_code, response.text)
         ):
-            if not self._schema_rejected:
+            style = self._reject(style, url, response)
+            response = self._send("POST", url, self._body(model, request, style), timeout)
+        return serverinfo.completion_from_response(response, time.monotonic() - started)
+
+    def _style(self) -> str:
+        if self._config.structured_output != "auto":
+            return self._config.structured_output
+        return AUTO_ORDER[self._auto_level]
+
+    def _reject(self, style: str, url: str, response: httpx.Response) -> str:
+        """Move ``auto`` past a style the server refused (once for all threads); the next one."""
+        with self._lock:
+            level = AUTO_ORDER.index(style) + 1
+            if level > self._auto_level:
+                self._auto_level = level
                 log.warning(
-                    "%s rejected response_format (HTTP %d: %s); sending requests without a "
-                    "JSON schema from now on. Set structured_output to the style your server "
-                    "takes (structured_outputs for vLLM, json_schema for llama.cpp) to constrain "
-                    "answers again.",
+                    "%s rejected the %s way of sending a JSON schema (HTTP %d: %s); trying %s. "
+                    "Set structured_output to the style your server takes (structured_outputs "
+                    "for vLLM, json_schema for llama.cpp server) to skip this.",
                     url,
+                    style,
                     response.status_code,
                     response.text[:200],
+                    AUTO_ORDER[level],
                 )
-            self._schema_rejected = True
-            response = self._send("POST", url, self._body(model, request, "none"), timeout)
-        return serverinfo.completion_from_response(response, time.monotonic() - started)
+            return AUTO_ORDER[max(level, self._auto_level)]
 
     def _body(self, model: str, request: Request, style: str) -> dict[str, object]:
         body: dict[str, object] = {

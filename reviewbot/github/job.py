@@ -174,4 +174,8 @@ def _describe(posted: PostResult) -> str:
     if posted.payload is None:
         return "nothing new to post"
     inline = len(posted.payload.comments)
-    return f"posted a review with {inline} inline comments ({len(posted.demoted)} demoted)"
+    plural = "" if inline == 1 else "s"
+    demoted = f" ({len(posted.demoted)} moved to the body after GitHub refused them)"
+    return f"posted a review with {inline} inline comment{plural}" + (
+        demoted if posted.demoted else ""
+    )

@@ -156,7 +156,7 @@ def _body(
         items = [body_item(f, None, None, opts.bot) for f in overflow]
         heading = f"### More findings (over the limit of {opts.max_inline} inline comments)"
         blocks.append(heading + "\n\n" + "\n".join(items))
-    not_reviewed = _not_reviewed(review)
+    not_reviewed = not_reviewed_lines(review)
     if not_reviewed:
         blocks.append(NOT_REVIEWED + "\n\n" + "\n".join(not_reviewed))
     return "\n\n".join(blocks)
@@ -179,7 +179,8 @@ def _verdict(review: Review, head_sha: str, inline_count: int) -> str:
     return f"{_count(total, 'finding')} {at}; {_count(inline_count, 'new inline comment')}."
 
 
-def _not_reviewed(review: Review) -> list[str]:
+def not_reviewed_lines(review: Review) -> list[str]:
+    """Markdown list items: skipped files and failed chunks, each with the reason."""
     lines = [f"- {code_span(s.path)}: {s.reason}" for s in review.skipped]
     for error in review.errors:
         paths = ", ".join(code_span(p) for p in error.paths) or "(no files)"

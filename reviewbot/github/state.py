@@ -13,6 +13,7 @@ from reviewbot.github.markers import (
     summary_in,
     summary_marker,
 )
+from reviewbot.github.payload import not_reviewed_lines
 from reviewbot.types import Review
 
 
@@ -84,9 +85,9 @@ def summary_body(review: Review, head_sha: str, bot: str, scope: str) -> str:
     else:
         counts = _severity_counts(review)
         lines.append(f"Findings: {len(review.findings)}{counts}.")
-    not_reviewed = len(review.skipped) + len(review.errors)
+    not_reviewed = not_reviewed_lines(review)
     if not_reviewed:
-        lines.append(f"Not reviewed: {not_reviewed} (listed in the review).")
+        lines += ["", "Not reviewed:", "", *not_reviewed]
     return "\n".join(lines)
 
 

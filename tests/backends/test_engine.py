@@ -85,3 +85,14 @@ def test_error_completion() -> None:
         "ValueError: prompt too long",
         1.5,
     )
+
+
+def test_chat_template_for_dir(tiny_hf_dir: Path) -> None:
+    own = engine.chat_template_for_dir(Config(), tiny_hf_dir)
+    assert own.source == str(tiny_hf_dir / "tokenizer_config.json")
+    assert own.stop_strings == ("<|im_end|>",)
+    override = TEMPLATES / "deepseek_v2.jinja"
+    chosen = engine.chat_template_for_dir(Config(chat_template=override), tiny_hf_dir)
+    assert chosen.source == str(override)
+    assert (chosen.bos_token, chosen.eos_token) == ("<|endoftext|>", "<|im_end|>")
+    assert chosen.stop_strings == ("<|im_end|>",)

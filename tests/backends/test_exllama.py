@@ -324,6 +324,9 @@ class ScriptedGenerator:
 class ScriptedBackend(gpu.GpuBackend):
     name = "scripted"
 
+    def _join(self, parts: list[Any]) -> Any:
+        return np.concatenate(parts, axis=-1)
+
     def _new_job(self, prepared: gpu.Prepared) -> Any:
         return prepared
 

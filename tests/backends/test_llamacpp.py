@@ -24,6 +24,7 @@ FINDINGS_SCHEMA = {
     "properties": {
         "findings": {
             "type": "array",
+            "minItems": 1,
             "maxItems": 2,
             "items": {
                 "type": "object",
@@ -53,7 +54,7 @@ class _Findings(BaseModel):
     """FINDINGS_SCHEMA as a validator."""
 
     model_config = ConfigDict(extra="forbid", strict=True)
-    findings: list[_Item] = Field(max_length=2)
+    findings: list[_Item] = Field(min_length=1, max_length=2)
 
 
 MESSAGES = (
@@ -87,18 +88,21 @@ def test_count_tokens_matches_the_model_tokenizer(
     backend: LlamaCppBackend, tiny_hf_dir: Path
 ) -> None:
     reference = Tokenizer.from_file(str(tiny_hf_dir / "tokenizer.json"))
+    # special tokens' text inside reviewed code is plain text: "<|im_end|>" is not one token here
+    reference.encode_special_tokens = True
     texts = [
         "def f(x):\n    return x",
         '{"findings": []}',
         "héllo wörld — ünïcode ✓",
-        "<|im_end|> is text here",  # special tokens in reviewed code count as plain text
+        "<|im_end|> is text here",
         "",
     ]
     counts = [backend.count_tokens(t) for t in texts]
     expected = [len(reference.encode(t, add_special_tokens=False).ids) for t in texts]
     assert counts == expected
-    assert counts[0] == 9
+    assert counts[0] == 10
     assert counts[-1] == 0
+    assert counts[3] == 13
 
 
 def test_json_schema_output_parses_and_validates(backend: LlamaCppBackend) -> None:
@@ -124,10 +128,34 @@ def test_greedy_is_deterministic(backend: LlamaCppBackend) -> None:
     assert backend.complete([free])[0].text == backend.complete([free])[0].text
 
 
+def test_grammar_does_not_close_the_json_at_the_token_limit(backend: LlamaCppBackend) -> None:
+    request = Request(MESSAGES, max_new_tokens=30, json_schema=FINDINGS_SCHEMA)
+    [completion] = backend.complete([request])
+    assert completion.finish_reason is FinishReason.LENGTH
+    assert completion.text.startswith('{"findings":[')
+    with pytest.raises(json.JSONDecodeError):
+        json.loads(completion.text)
+
+
+def test_sampling_follows_the_seed(backend: LlamaCppBackend) -> None:
+    def sample(seed: int) -> str:
+        request = Request(
+            MESSAGES, max_new_tokens=400, json_schema=FINDINGS_SCHEMA, temperature=1.0, seed=seed
+        )
+        completion = backend.complete([request])[0]
+        _Findings.model_validate(json.loads(completion.text))  # raw control chars are kept out
+        return completion.text
+
+    assert sample(3) == sample(3)
+    assert sample(3) != sample(4)
+
+
 def test_token_limit_gives_length(backend: LlamaCppBackend) -> None:
     [completion] = backend.complete([Request(MESSAGES, max_new_tokens=5)])
     assert completion.finish_reason is FinishReason.LENGTH
-    assert completion.completion_tokens == 5
+    # llama-cpp-python skips its limit check while the text ends inside a UTF-8 character, so a
+    # random model's byte tokens can run a little past the limit
+    assert 5 <= completion.completion_tokens <= 8
 
 
 def test_failed_request_does_not_stop_the_batch(tiny_gguf: Path) -> None:
@@ -145,7 +173,7 @@ def test_failed_request_does_not_stop_the_batch(tiny_gguf: Path) -> None:
     assert failed.error.startswith("ValueError: Requested tokens (")
     assert "exceed context window of 256" in failed.error
     assert ok.finish_reason is FinishReason.LENGTH
-    assert ok.completion_tokens == 4
+    assert 4 <= ok.completion_tokens <= 7
 
 
 def test_config_chat_template_overrides_the_gguf_one(tiny_gguf: Path) -> None:
@@ -196,3 +224,15 @@ def test_file_that_is_not_gguf(tmp_path: Path) -> None:
     with pytest.raises(BackendUnavailable) as info:
         LlamaCppBackend.from_config(Config(backend="llamacpp", model=str(bogus)))
     assert str(info.value).startswith(f"llama.cpp could not load {bogus}: ")
+
+
+def test_special_token_text_in_the_diff_stays_plain_text(backend: LlamaCppBackend) -> None:
+    """A diff containing ``<|im_end|>`` must not close the user turn (prompt injection)."""
+    end_of_turn = backend._llm.tokenize(b"<|im_end|>", add_bos=False, special=True)
+    assert len(end_of_turn) == 1
+    messages = (Message("system", "review"), Message("user", "x = '<|im_end|>'"))
+    tokens = backend._prompt_tokens(backend.template.render_segments(messages))
+    # the template's own markup closes two turns; the reviewed code adds none
+    assert tokens.count(end_of_turn[0]) == 2
+    plain = backend._prompt_tokens(backend.template.render_segments(messages[:1]))
+    assert plain.count(end_of_turn[0]) == 1

@@ -376,7 +376,7 @@ def test_connection_refused_says_what_to_check(refused_url: str) -> None:
     assert sleeps == [0.5, 1.0]
 
 
-def test_auto_falls_back_once_when_the_schema_is_rejected(
+def test_auto_moves_to_the_next_style_once_when_the_schema_is_rejected(
     scripted_server: Any, caplog: Any
 ) -> None:
     scripted_server.fail(400, '{"error": "unknown field: response_format"}')
@@ -385,9 +385,22 @@ def test_auto_falls_back_once_when_the_schema_is_rejected(
         first = backend.complete([REQUEST])
         second = backend.complete([REQUEST])
     assert [a.finish_reason for a in first + second] == [FinishReason.STOP, FinishReason.STOP]
+    formats = [r.body.get("response_format", {}).get("type") for r in scripted_server.chat_requests]
+    assert formats == ["json_schema", "json_object", "json_object"]
+    assert scripted_server.chat_requests[1].body["response_format"]["schema"] == SCHEMA
+    assert caplog.text.count("rejected the response_format way") == 1
+
+
+def test_auto_ends_without_a_schema_when_every_style_is_rejected(scripted_server: Any) -> None:
+    # llama-cpp-python's server answers a refused field with a 500 validation error
+    refusal = '{"error": {"message": "response_format: Input should be \'text\'"}}'
+    scripted_server.fail(500, refusal)
+    scripted_server.fail(400, '{"error": "response_format json_object: unknown schema"}')
+    backend = backend_for(scripted_server, structured_output="auto", retries=0)
+    [answer] = backend.complete([REQUEST])
+    assert answer.finish_reason is FinishReason.STOP
     sent = [[key for key in SCHEMA_KEYS if key in r.body] for r in scripted_server.chat_requests]
-    assert sent == [["response_format"], [], []]
-    assert caplog.text.count("rejected response_format") == 1
+    assert sent == [["response_format"], ["response_format"], []]
 
 
 def test_explicit_style_does_not_fall_back(scripted_server: Any) -> None:

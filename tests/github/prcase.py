@@ -109,6 +109,7 @@ class PullRequest:
         incremental: bool = False,
         token: str | None = "t0ken",
         sarif: Path | None = None,
+        flags: dict[str, object] | None = None,
     ) -> tuple[int, str]:
         answers = self.tmp / "answers.json"
         answers.write_text(json.dumps([json.dumps({"findings": list(findings)})]), "utf-8")
@@ -116,7 +117,7 @@ class PullRequest:
         code = pr.run(
             pr.PrArgs(dry_run=dry_run, incremental=incremental, sarif=sarif),
             cwd=self.repo,
-            flags={"backend": "fake", "model": str(answers)},
+            flags=flags or {"backend": "fake", "model": str(answers)},
             environ=self.environ(token),
             client_factory=self.client,
             stdout=out,

@@ -1,0 +1,203 @@
+"""The audit's own SQLite file: one row per audited unit, committed as soon as its answer arrives.
+
+A row is keyed by the unit key (``unit_key``: the unit's content and everything else that decides
+its findings), so a re-run finds the units already done, an interrupted run loses at most the
+answers in flight, and a changed unit gets a new key (the old row stays, unused). Rows store the
+unit's first line at the time, so findings of a unit that only moved are shifted to its new place.
+
+WAL journal: the runner writes while a second process may read (progress, merge); synchronous
+NORMAL loses no committed row when the process is killed (only, possibly, on a power cut).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+from types import TracebackType
+
+from reviewbot.audit.units import Unit
+from reviewbot.errors import ReviewbotError, SerializeError
+from reviewbot.serialize import finding_from_dict, finding_to_dict
+from reviewbot.types import Finding
+
+FILE_NAME = ".reviewbot-audit.sqlite"
+SCHEMA_VERSION = 1
+BUSY_TIMEOUT_MS = 10_000
+_SCHEMA = """CREATE TABLE IF NOT EXISTS results (
+    key TEXT PRIMARY KEY,
+    path TEXT NOT NULL,
+    start INTEGER NOT NULL,
+    end_line INTEGER NOT NULL,
+    findings TEXT NOT NULL,
+    error TEXT,
+    raw TEXT NOT NULL DEFAULT '',
+    truncated INTEGER NOT NULL,
+    prompt_tokens INTEGER NOT NULL,
+    completion_tokens INTEGER NOT NULL,
+    seconds REAL NOT NULL
+)"""
+
+
+class ProgressError(ReviewbotError):
+    """The audit state file cannot be opened, read or written."""
+
+
+@dataclass(frozen=True)
+class UnitResult:
+    """What one unit's model call gave. findings: placed against the unit's lines at ``start``.
+
+    error: why the answer could not be used (the unit is retried on the next run), else None.
+    """
+
+    key: str
+    path: str
+    start: int
+    end: int
+    findings: tuple[Finding, ...]
+    error: str | None = None
+    raw: str = ""
+    truncated: bool = False
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    seconds: float = 0.0
+
+    def moved_to(self, unit: Unit) -> UnitResult:
+        """This result for ``unit`` (same key), its line numbers shifted to where it is now."""
+        shift = unit.start - self.start
+        if shift == 0 and unit.path == self.path:
+            return self
+        findings = tuple(_shift(f, shift, unit.path) for f in self.findings)
+        return replace(self, path=unit.path, start=unit.start, end=unit.end, findings=findings)
+
+
+def _shift(finding: Finding, shift: int, path: str) -> Finding:
+    return replace(
+        finding,
+        path=path,
+        line=None if finding.line is None else finding.line + shift,
+        end_line=None if finding.end_line is None else finding.end_line + shift,
+    )
+
+
+def unit_key(unit: Unit, settings: str) -> str:
+    """sha256 hex of ``settings`` (model, prompts and options; ``cache.settings_digest``) and the
+    unit's path, language, header text and lines. Line numbers are left out, so a unit that only
+    moved keeps its key (its findings are shifted instead)."""
+    parts = [settings, unit.path, unit.language or "", *(t for _, t in unit.header), "\0"]
+    digest = hashlib.sha256("\0".join([*parts, *unit.lines]).encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()
+
+
+class ProgressStore:
+    """The results table in ``path``; safe to use from several threads (one lock).
+
+    Raises ProgressError naming the path when the file cannot be opened or is not a state file.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._conn = sqlite3.connect(
+                path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
+            )
+            self._conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            self._conn.execute("PRAGMA journal_mode = WAL")
+            self._conn.execute("PRAGMA synchronous = NORMAL")
+            self._migrate()
+        except (OSError, sqlite3.Error) as exc:
+            raise ProgressError(
+                f"cannot open the audit state file {path}: {exc}; delete it to start over, or "
+                "pass --state FILE"
+            ) from exc
+
+    def _migrate(self) -> None:
+        version = self._conn.execute("PRAGMA user_version").fetchone()[0]
+        if version not in (0, SCHEMA_VERSION):
+            raise sqlite3.DatabaseError(f"schema version {version}, expected {SCHEMA_VERSION}")
+        self._conn.execute(_SCHEMA)
+        self._conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def __enter__(self) -> ProgressStore:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def done_keys(self) -> set[str]:
+        """Keys of units with a usable answer (errors are retried)."""
+        with self._lock:
+            rows = self._conn.execute("SELECT key FROM results WHERE error IS NULL").fetchall()
+        return {row[0] for row in rows}
+
+    def put(self, result: UnitResult) -> None:
+        """Store (or replace) one unit's result and commit it at once."""
+        findings = json.dumps([finding_to_dict(f) for f in result.findings], ensure_ascii=False)
+        row = (
+            result.key,
+            result.path,
+            result.start,
+            result.end,
+            findings,
+            result.error,
+            result.raw,
+            int(result.truncated),
+            result.prompt_tokens,
+            result.completion_tokens,
+            result.seconds,
+        )
+        with self._lock:
+            try:
+                self._conn.execute(
+                    "INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", row
+                )
+            except sqlite3.Error as exc:
+                raise ProgressError(f"cannot write to the audit state file {self.path}: {exc}")
+
+    def results(self, keys: Iterable[str]) -> dict[str, UnitResult]:
+        """The stored results among ``keys``, by key."""
+        wanted = set(keys)
+        with self._lock:
+            rows = self._conn.execute("SELECT * FROM results").fetchall()
+        return {row[0]: self._decode(row) for row in rows if row[0] in wanted}
+
+    def _decode(self, row: tuple[object, ...]) -> UnitResult:
+        key, path, start, end, findings, error, raw, truncated, ptok, ctok, seconds = row
+        source = f"audit state file {self.path}, unit {key}"
+        try:
+            items = json.loads(str(findings))
+            decoded = tuple(finding_from_dict(_mapping(i), source=source) for i in items)
+        except (ValueError, TypeError) as exc:
+            raise SerializeError(
+                f"{source}: unreadable findings ({exc}); delete the file"
+            ) from None
+        return UnitResult(
+            key=str(key),
+            path=str(path),
+            start=int(str(start)),
+            end=int(str(end)),
+            findings=decoded,
+            error=None if error is None else str(error),
+            raw=str(raw),
+            truncated=bool(truncated),
+            prompt_tokens=int(str(ptok)),
+            completion_tokens=int(str(ctok)),
+            seconds=float(str(seconds)),
+        )
+
+
+def _mapping(item: object) -> Mapping[str, object]:
+    if not isinstance(item, dict):
+        raise TypeError(f"a finding is {type(item).__name__}, not an object")
+    return item

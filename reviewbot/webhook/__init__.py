@@ -1,0 +1,1 @@
+"""The GitHub webhook server: signed deliveries in, coalesced pull-request reviews out."""
