@@ -5,8 +5,10 @@
 Measured in one run, interleaved so machine noise hits all three alike:
 
 - bare:      ``python -c pass``
-- no-op:     ``python -m reviewbot hook poetry.lock`` with only a lockfile staged
-- cache hit: ``python -m reviewbot hook app.py`` with app.py's staged diff already in the cache
+- no-op:     ``reviewbot hook poetry.lock`` with only a lockfile staged
+- cache hit: ``reviewbot hook app.py`` with app.py's staged diff already in the cache
+
+(``reviewbot`` run the way its console script runs it, from this checkout.)
 
 Targets (issue 4): no-op <= 4x bare, cache hit <= 6x bare. The model is the ``fake`` backend
 answering from a file, so the first (cache-filling) run needs no server.
@@ -97,7 +99,9 @@ def main() -> int:
             REVIEWBOT_MODEL=str(answers),
             REVIEWBOT_CACHE_DIR=str(root / "cache"),
         )
-        hook = [sys.executable, "-m", "reviewbot", "hook"]
+        # What the installed ``reviewbot`` console script runs (no runpy, unlike ``-m``).
+        script = "import sys; from reviewbot.__main__ import main; sys.exit(main())"
+        hook = [sys.executable, "-c", script, "hook"]
         commands = {
             "bare": [sys.executable, "-c", "pass"],
             "no-op": [*hook, "poetry.lock"],

@@ -21,6 +21,8 @@ import sys
 import tarfile
 import tempfile
 import time
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import unidiff
@@ -100,11 +102,16 @@ def scaled(diff: bytes, times: int) -> bytes:
     return b"".join(parts)
 
 
-def best_of(runs: int, func: object) -> float:
+def whole_pipeline(data: bytes, config: Config, renderer: PromptRenderer) -> None:
+    files, skipped = parse_diff(data)
+    pipeline.review(files, FakeBackend(context_window=8192), config, renderer, skipped=skipped)
+
+
+def best_of(runs: int, func: Callable[[], object]) -> float:
     times = []
     for _ in range(runs):
         start = time.perf_counter()
-        func()  # type: ignore[operator]
+        func()
         times.append(time.perf_counter() - start)
     return min(times)
 
@@ -122,15 +129,8 @@ def main(argv: list[str]) -> None:
     for times in (1, 2, 4):
         data = scaled(base, times)
         text = data.decode("utf-8", "replace")
-        t_unidiff = best_of(3, lambda: unidiff.PatchSet(text))
-
-        def whole() -> None:
-            files, skipped = parse_diff(data)
-            pipeline.review(
-                files, FakeBackend(context_window=8192), config, renderer, skipped=skipped
-            )
-
-        t_pipeline = best_of(3, whole)
+        t_unidiff = best_of(3, partial(unidiff.PatchSet, text))
+        t_pipeline = best_of(3, partial(whole_pipeline, data, config, renderer))
         files, _ = parse_diff(data)
         lines = sum(len(h.lines) for f in files for h in f.hunks)
         rows.append(

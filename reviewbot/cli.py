@@ -112,7 +112,38 @@ def build_parser() -> argparse.ArgumentParser:
     webhook.add_argument("--concurrency", type=int, default=1, help="reviews at once")
     webhook.add_argument("--review-drafts", dest="review_drafts", action="store_true")
     _add_model_options(webhook)
+    _add_audit_parsers(sub)
     return parser
+
+
+def _add_audit_parsers(sub: Any) -> None:
+    audit = sub.add_parser("audit", help="audit whole files of the repository; resumable")
+    audit.add_argument("paths", nargs="*", help="files or directories to audit (default: all)")
+    audit.add_argument("--shard", metavar="I/N", help="audit share I of N (for N machines)")
+    audit.add_argument("--concurrency", type=int, default=4, help="requests in flight/batch size")
+    audit.add_argument("--state", type=Path, metavar="FILE", help="audit state (SQLite) file")
+    audit.add_argument("--max-unit-lines", dest="max_unit_lines", type=int, default=150)
+    audit.add_argument(
+        "--also-base-url",
+        dest="base_urls",
+        action="append",
+        default=[],
+        metavar="URL",
+        help="another endpoint serving the same model (openai backend; repeatable)",
+    )
+    _add_model_options(audit)
+    merge = (
+        sub.add_parser("report", help="work with audit reports")
+        .add_subparsers(dest="report_command", metavar="ACTION", required=True)
+        .add_parser("merge", help="merge the JSON reports of audit shards into one report")
+    )
+    merge.add_argument("files", nargs="+", type=Path, help="JSON reports (--format json)")
+    for parser in (audit, merge):
+        group = parser.add_argument_group("output")
+        group.add_argument("--format", choices=(*FORMATS, "html"))
+        group.add_argument("--output", type=Path, metavar="FILE", help="write the report to FILE")
+        group.add_argument("--fail-on", dest="fail_on", choices=SEVERITIES)
+        group.add_argument("--min-severity", dest="min_severity", choices=SEVERITIES)
 
 
 _CONFIG_FLAGS = (
@@ -222,7 +253,46 @@ def _webhook(args: argparse.Namespace, cwd: Path, environ: Mapping[str, str]) ->
     return webhook.run(options, environ=environ, flags=config_flags(args))
 
 
+def _audit_options(args: argparse.Namespace) -> tuple[dict[str, object], Any]:
+    from reviewbot.audit.plan import Shard
+    from reviewbot.commands.audit import HTML, AuditOptions
+    from reviewbot.types import Severity
+
+    flags = config_flags(args)
+    html = flags.get("format") == HTML
+    flags["format"] = None if html else flags.get("format")
+    shard = getattr(args, "shard", None)
+    return flags, AuditOptions(
+        paths=tuple(getattr(args, "paths", ())),
+        shard=Shard.parse(shard) if shard else None,
+        concurrency=getattr(args, "concurrency", 4),
+        state=getattr(args, "state", None),
+        min_severity=Severity(args.min_severity) if args.min_severity else None,
+        report_format=HTML if html else None,
+        base_urls=tuple(getattr(args, "base_urls", ())),
+        max_unit_lines=getattr(args, "max_unit_lines", 150),
+    )
+
+
+def _audit(args: argparse.Namespace, cwd: Path, environ: Mapping[str, str]) -> int:
+    from reviewbot.commands import audit
+
+    flags, options = _audit_options(args)
+    return audit.run_cli(cwd=cwd, flags=flags, environ=environ, options=options)
+
+
+def _report(args: argparse.Namespace, cwd: Path, environ: Mapping[str, str]) -> int:
+    from reviewbot.commands import audit
+
+    flags, options = _audit_options(args)
+    return audit.merge_cli(
+        cwd=cwd, flags=flags, environ=environ, files=tuple(args.files), options=options
+    )
+
+
 _COMMANDS = {
+    "audit": _audit,
+    "report": _report,
     "review": _review,
     "serve": _serve,
     "hook": _hook,

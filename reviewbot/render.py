@@ -131,10 +131,11 @@ class PromptRenderer:
         system = self.system_text(instructions=instructions, schema_hint=schema_hint)
         return system + "\n" + self._render(USER_TEMPLATE, files=[])
 
-    def render(self, name: str, **variables: object) -> str:
-        """Render template ``name`` (e.g. ``audit_user.j2``) from the search path, with the same
-        sandbox, strictness and error messages as the review templates. Raises TemplateError."""
-        return self._render(name, **variables)
+    def render(self, template: str, /, **variables: object) -> str:
+        """Render ``template`` (a name such as ``audit_user.j2``) from the search path, with the
+        same sandbox, strictness and error messages as the review templates.
+        Raises TemplateError."""
+        return self._render(template, **variables)
 
     def template_digest(self) -> str:
         """sha256 hex of every ``*.j2`` template visible through the search path (names and the

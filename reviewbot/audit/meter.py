@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from datetime import timedelta
-from typing import TextIO
+from typing import NoReturn, TextIO
 
 from tqdm import tqdm
 
@@ -35,13 +35,14 @@ class Meter:
         self._stream = stream
         self._clock = clock
         self._started = self._last = clock()
-        self._step = max(1, total // 20)
-        self._bar: tqdm[None] | None = None
+        self._step = max(1, -(-total // 20))  # a twentieth, rounded up
+        self._bar: tqdm[NoReturn] | None = None
         if tty:
-            self._bar = tqdm(
+            bar: tqdm[NoReturn] = tqdm(
                 total=total, initial=done, unit="unit", file=stream, dynamic_ncols=True
             )
-            self._bar.set_postfix(findings=findings)
+            bar.set_postfix(findings=findings)
+            self._bar = bar
 
     def advance(self, findings: int) -> None:
         """One unit finished with ``findings`` findings."""

@@ -137,7 +137,7 @@ class _Scan:
                 starts.append(i)
         # a block ends at its last code line; blank lines and comments after it go to the next
         ends = [code[i - 1] for i in starts[1:]] + [code[-1]]
-        return tuple(self._block(code[i], e) for i, e in zip(starts, ends))
+        return tuple(self._block(code[i], e) for i, e in zip(starts, ends, strict=True))
 
     def _block(self, start: int, end: int) -> Block:
         inner = [n for n in range(start + 1, end + 1) if self._code(n)]
@@ -183,7 +183,7 @@ def _depths(lines: Sequence[str], hash_comments: bool) -> list[int]:
                 i += 1
             elif pair == "/*" and not hash_comments:
                 in_block, i = True, i + 2
-            elif pair == "//" and not hash_comments or (char == "#" and hash_comments):
+            elif (pair == "//" and not hash_comments) or (char == "#" and hash_comments):
                 break
             elif char in "\"'`":
                 quote, i = char, i + 1

@@ -143,7 +143,7 @@ class Planner:
             header=numbered(header, width),
             start=start,
             end=end,
-            name=name,
+            heading=name,
             code=numbered([(start + i, t) for i, t in enumerate(lines)], width),
         )
 

@@ -163,7 +163,9 @@ class ProgressStore:
                     "INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", row
                 )
             except sqlite3.Error as exc:
-                raise ProgressError(f"cannot write to the audit state file {self.path}: {exc}")
+                raise ProgressError(
+                    f"cannot write to the audit state file {self.path}: {exc}"
+                ) from exc
 
     def results(self, keys: Iterable[str]) -> dict[str, UnitResult]:
         """The stored results among ``keys``, by key."""

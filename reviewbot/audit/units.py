@@ -119,7 +119,7 @@ def _segments(shape: Outline, lo: int, hi: int, blocks: Sequence[Block]) -> list
             starts.append((start, block))
         floor = max(floor, block.end)
     ends = [s - 1 for s, _ in starts[1:]] + [hi]
-    return [_Segment(s, e, b) for (s, b), e in zip(starts, ends)]
+    return [_Segment(s, e, b) for (s, b), e in zip(starts, ends, strict=True)]
 
 
 def _pack(

@@ -207,8 +207,9 @@ class GpuBackend:
     """The request loop shared by the exllamav2 and exllamav3 backends.
 
     Subclasses set ``name`` and implement ``_new_job(prepared) -> job``. The prompt is the chat
-    template's rendering, encoded with special tokens (in markup only) and no extra BOS (templates write their own
-    BOS, as transformers' ``apply_chat_template`` assumes). A request that does not fit the
+    template's rendering, with special tokens recognised in its markup only (never in reviewed
+    code) and no extra BOS (templates write their own BOS, as transformers'
+    ``apply_chat_template`` assumes). A request that does not fit the
     context window, or whose job the engine refuses, gets a Completion with finish_reason ERROR.
     """
 

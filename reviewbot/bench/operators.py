@@ -96,6 +96,11 @@ def _indent_then(text: str) -> Replace:
     return replace
 
 
+# A name read (not declared, assigned, typed or called) in C-family code.
+_C_USE = (
+    r"(?<![\w.>])(?<!let )(?<!var )(?<!const )(?<!mut )(?<!private )(?<!public )"
+    r"[A-Za-z_]\w*(?![\w(.!])(?!\s*=[^=])(?!\s*:)"
+)
 _NULL = r"(?:null|NULL|nullptr|nil|undefined)"
 _OPERAND = r"[\w.\[\]\->]+"
 _SIZE = r"(?:len\([^()]*\)|[\w.]*(?:\.length|\.size\(\)|\.len\(\)|\.Length|\.Count))"
@@ -264,7 +269,7 @@ OPERATORS: tuple[Operator, ...] = (
         "a name replaced by another name used nearby",
         {
             PY: (rule(r"(?<![\w.])[A-Za-z_]\w*(?![\w(.])(?!\s*=[^=])", _other_name),),
-            C: (rule(r"(?<![\w.>])[A-Za-z_]\w*(?![\w(.!])(?!\s*=[^=])", _other_name),),
+            C: (rule(_C_USE, _other_name),),
         },
     ),
     Operator(

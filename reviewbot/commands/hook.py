@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import os
 import sys
-import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -243,6 +242,8 @@ def within_deadline(work: Callable[[], Review], seconds: float) -> Review:
     Raises DeadlineExceeded when it has not finished after ``seconds``; the thread is left
     behind (a blocked socket read cannot be interrupted), so the caller should end the process.
     """
+    import threading
+
     results: list[Review] = []
     failures: list[BaseException] = []
 

@@ -1,0 +1,198 @@
+"""The benchmark's own SQLite file: cases, profiles and each profile's result per case.
+
+A run writes one row per (profile, case) as soon as that case is reviewed, so an interrupted
+run resumes where it stopped, and reports are re-made from the file without any model call.
+Tables (``SCHEMA_VERSION`` 1, in ``PRAGMA user_version``)::
+
+    cases(id PK, data JSON)                                  the case as in the cases file
+    profiles(name PK, fingerprint, settings JSON)            what each profile ran with
+    results(profile, case_id, status, findings JSON, raw_outputs JSON, errors JSON, calls,
+            failed_calls, seconds, prompt_tokens, completion_tokens, PK(profile, case_id))
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from reviewbot.bench.casefile import Case, case_from_json, case_to_json
+from reviewbot.errors import ConfigError, ReviewbotError
+from reviewbot.serialize import finding_from_dict, finding_to_dict
+from reviewbot.types import Finding
+
+SCHEMA_VERSION = 1
+_SCHEMA = (
+    "CREATE TABLE cases (id TEXT PRIMARY KEY, data TEXT NOT NULL)",
+    "CREATE TABLE profiles (name TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, settings TEXT)",
+    """CREATE TABLE results (
+           profile TEXT NOT NULL, case_id TEXT NOT NULL, status TEXT NOT NULL,
+           findings TEXT NOT NULL, raw_outputs TEXT NOT NULL, errors TEXT NOT NULL,
+           calls INTEGER NOT NULL, failed_calls INTEGER NOT NULL, seconds REAL NOT NULL,
+           prompt_tokens INTEGER NOT NULL, completion_tokens INTEGER NOT NULL,
+           PRIMARY KEY (profile, case_id))""",
+)
+
+
+class BenchDBError(ReviewbotError):
+    """The benchmark database cannot be opened, read or written, or holds something else."""
+
+
+@dataclass(frozen=True)
+class CaseResult:
+    """One profile's review of one case.
+
+    status: "ok" (reviewed; chunk failures are counted in failed_calls) or "failed" (the engine
+    gave up on the whole case, e.g. a timeout; errors says why). calls: model calls made;
+    failed_calls: those whose answer could not be used (unparsable, cut off with nothing
+    usable, engine error). seconds: wall time of the review. raw_outputs: the model's texts.
+    """
+
+    profile: str
+    case_id: str
+    status: str
+    findings: tuple[Finding, ...] = ()
+    raw_outputs: tuple[str, ...] = ()
+    errors: tuple[str, ...] = ()
+    calls: int = 0
+    failed_calls: int = 0
+    seconds: float = 0.0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+
+@dataclass(frozen=True)
+class ProfileRow:
+    name: str
+    fingerprint: str
+    settings: Mapping[str, object]
+
+
+class BenchDB:
+    """The database at ``path`` (created when missing). Raises BenchDBError naming the path."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._conn = sqlite3.connect(path, isolation_level=None)
+            self._migrate()
+        except (OSError, sqlite3.Error) as exc:
+            raise BenchDBError(f"cannot open the benchmark database {path}: {exc}") from exc
+
+    def _migrate(self) -> None:
+        version = int(self._conn.execute("PRAGMA user_version").fetchone()[0])
+        if version == SCHEMA_VERSION:
+            return
+        if version != 0:
+            raise BenchDBError(
+                f"{self.path} has benchmark schema {version}, not {SCHEMA_VERSION}: it was "
+                "written by another reviewbot version; use a new --db file"
+            )
+        with self._conn:
+            self._conn.execute("BEGIN")
+            for statement in _SCHEMA:
+                self._conn.execute(statement)
+            self._conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def __enter__(self) -> BenchDB:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def add_cases(self, cases: Sequence[Case]) -> None:
+        """Store ``cases``; a case already stored must be identical (ConfigError otherwise)."""
+        stored = {case.id: case for case in self.cases()}
+        for case in cases:
+            if case.id in stored and stored[case.id] != case:
+                raise ConfigError(
+                    f"case {case.id} in {self.path} differs from the one given; use a new --db "
+                    "file for a changed cases file"
+                )
+        rows = [(c.id, case_to_json(c)) for c in cases if c.id not in stored]
+        self._write("INSERT INTO cases (id, data) VALUES (?, ?)", rows)
+
+    def cases(self) -> list[Case]:
+        rows = self._read("SELECT id, data FROM cases ORDER BY rowid")
+        return [case_from_json(data, source=f"{self.path} case {cid}") for cid, data in rows]
+
+    def add_profile(self, name: str, fingerprint: str, settings: Mapping[str, object]) -> None:
+        """Record a profile. Raises ConfigError when ``name`` was run with other settings."""
+        rows = self._read("SELECT fingerprint FROM profiles WHERE name = ?", (name,))
+        if rows and rows[0][0] != fingerprint:
+            raise ConfigError(
+                f"profile {name!r} in {self.path} was run with other settings; give the changed "
+                "profile a new name, or use a new --db file"
+            )
+        if not rows:
+            self._write(
+                "INSERT INTO profiles (name, fingerprint, settings) VALUES (?, ?, ?)",
+                [(name, fingerprint, json.dumps(dict(settings), sort_keys=True, default=str))],
+            )
+
+    def profiles(self) -> list[ProfileRow]:
+        rows = self._read("SELECT name, fingerprint, settings FROM profiles ORDER BY rowid")
+        return [ProfileRow(n, f, json.loads(s or "{}")) for n, f, s in rows]
+
+    def done(self, profile: str) -> set[str]:
+        """Ids of the cases ``profile`` has reviewed with status "ok"."""
+        rows = self._read(
+            "SELECT case_id FROM results WHERE profile = ? AND status = 'ok'", (profile,)
+        )
+        return {row[0] for row in rows}
+
+    def put_result(self, r: CaseResult) -> None:
+        """Insert or replace the result of ``r.profile`` on ``r.case_id``."""
+        findings = json.dumps([finding_to_dict(f) for f in r.findings])
+        row = (
+            r.profile, r.case_id, r.status, findings, json.dumps(list(r.raw_outputs)),
+            json.dumps(list(r.errors)), r.calls, r.failed_calls, r.seconds, r.prompt_tokens,
+            r.completion_tokens,
+        )  # fmt: skip
+        self._write("INSERT OR REPLACE INTO results VALUES (?,?,?,?,?,?,?,?,?,?,?)", [row])
+
+    def results(self) -> list[CaseResult]:
+        rows = self._read("SELECT * FROM results ORDER BY rowid")
+        return [self._result(row) for row in rows]
+
+    def _result(self, row: tuple[Any, ...]) -> CaseResult:
+        profile, case_id, status, findings, raw, errors, *numbers = row
+        source = f"{self.path} result of {profile} on {case_id}"
+        calls, failed, seconds, prompt, completion = numbers
+        return CaseResult(
+            profile=str(profile),
+            case_id=str(case_id),
+            status=str(status),
+            findings=tuple(finding_from_dict(d, source=source) for d in json.loads(findings)),
+            raw_outputs=tuple(json.loads(raw)),
+            errors=tuple(json.loads(errors)),
+            calls=int(calls),
+            failed_calls=int(failed),
+            seconds=float(seconds),
+            prompt_tokens=int(prompt),
+            completion_tokens=int(completion),
+        )
+
+    def _read(self, sql: str, args: tuple[object, ...] = ()) -> list[tuple[Any, ...]]:
+        try:
+            return list(self._conn.execute(sql, args).fetchall())
+        except sqlite3.Error as exc:
+            raise BenchDBError(f"cannot read {self.path}: {exc}") from exc
+
+    def _write(self, sql: str, rows: Sequence[tuple[object, ...]]) -> None:
+        try:
+            with self._conn:
+                self._conn.execute("BEGIN")
+                self._conn.executemany(sql, rows)
+        except sqlite3.Error as exc:
+            raise BenchDBError(f"cannot write {self.path}: {exc}") from exc

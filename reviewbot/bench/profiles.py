@@ -1,0 +1,143 @@
+"""Model profiles: the backends and settings a benchmark compares, several in one run.
+
+A profiles file is TOML::
+
+    [[profile]]
+    name = "qwen32b"
+    backend = "openai"
+    model = "Qwen2.5-Coder-32B-Instruct"
+    base_url = "http://127.0.0.1:8000/v1"
+
+    [[profile]]
+    name = "tiny-2k"
+    backend = "llamacpp"
+    model = "models/tiny.gguf"          # relative to the profiles file
+    settings = { context_window = 2048, threads = 4 }
+
+Each profile's Config is built like every other command's (defaults < the repository's config
+file < ``REVIEWBOT_*`` environment < command-line flags), with the profile's own values applied
+last, so a profile wins over ``--model`` and the like. ``settings`` takes any Config key.
+Without a profiles file there is one profile: the configured model, named ``backend:model``.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from reviewbot.config import Config
+from reviewbot.config_load import FIELDS, load_config
+from reviewbot.errors import ConfigError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:
+    import tomli as tomllib
+
+_PROFILE_KEYS = frozenset({"name", "backend", "model", "base_url", "settings"})
+
+
+@dataclass(frozen=True)
+class Profile:
+    """name: unique label in reports. settings: what the profile set (shown in reports)."""
+
+    name: str
+    config: Config
+    settings: Mapping[str, object] = field(default_factory=dict)
+
+
+def default_profile(config: Config) -> Profile:
+    model = Path(config.model).name if config.model else "default"
+    return Profile(f"{config.backend}:{model}", config, {})
+
+
+def load_profiles(
+    path: Path,
+    *,
+    repo: Path | None,
+    environ: Mapping[str, str],
+    flags: Mapping[str, object],
+    names: Sequence[str] = (),
+    warnings: list[str] | None = None,
+) -> list[Profile]:
+    """The profiles of ``path`` (all, or those named in ``names``, in that order).
+
+    Raises ConfigError for an unreadable or malformed file, a duplicate or unknown name, an
+    unknown key, or a bad value (naming the profile and key).
+    """
+    tables = _tables(path)
+    profiles: dict[str, Profile] = {}
+    for number, table in enumerate(tables, start=1):
+        profile = _profile(path, number, table, repo, environ, flags, warnings)
+        if profile.name in profiles:
+            raise ConfigError(f"{path}: profile name {profile.name!r} is used twice")
+        profiles[profile.name] = profile
+    if not names:
+        return list(profiles.values())
+    missing = [n for n in names if n not in profiles]
+    if missing:
+        raise ConfigError(
+            f"{path} has no profile {', '.join(map(repr, missing))}; it has: {', '.join(profiles)}"
+        )
+    return [profiles[n] for n in names]
+
+
+def _tables(path: Path) -> list[dict[str, object]]:
+    try:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+    except OSError as exc:
+        raise ConfigError(f"cannot read the profiles file {path}: {exc.strerror}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path} is not valid TOML: {exc}") from None
+    tables = data.get("profile")
+    if not isinstance(tables, list) or not tables or not all(isinstance(t, dict) for t in tables):
+        raise ConfigError(
+            f"{path} has no [[profile]] tables; write one per model, e.g. "
+            '[[profile]] name = "a" backend = "openai" model = "m"'
+        )
+    return tables
+
+
+def _profile(
+    path: Path,
+    number: int,
+    table: Mapping[str, object],
+    repo: Path | None,
+    environ: Mapping[str, str],
+    flags: Mapping[str, object],
+    warnings: list[str] | None,
+) -> Profile:
+    name = table.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise ConfigError(f'{path}: profile #{number} needs a name = "..."')
+    unknown = sorted(set(table) - _PROFILE_KEYS)
+    if unknown:
+        allowed = ", ".join(sorted(_PROFILE_KEYS))
+        raise ConfigError(
+            f"{path}: profile {name!r} has unknown keys {unknown}; allowed: {allowed}"
+        )
+    settings = table.get("settings", {})
+    if not isinstance(settings, dict):
+        raise ConfigError(f"{path}: profile {name!r}: settings must be a table")
+    values = {k: v for k, v in table.items() if k not in ("name", "settings")}
+    values.update({k.replace("-", "_"): v for k, v in settings.items()})
+    bad = sorted(k for k in values if k not in FIELDS or k == "api_key")
+    if bad:
+        raise ConfigError(
+            f"{path}: profile {name!r}: {bad} are not settings (api_key comes from the "
+            "environment only)"
+        )
+    model = values.get("model")
+    if isinstance(model, str) and not Path(model).is_absolute() and (path.parent / model).exists():
+        values["model"] = str((path.parent / model).resolve())  # a model file next to the profiles
+    merged = {**{k: v for k, v in flags.items() if v is not None}, **values}
+    try:
+        config, found = load_config(repo, environ=environ, flags=merged, cwd=path.parent)
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: profile {name!r}: {exc}") from None
+    if warnings is not None:
+        warnings.extend(found)
+    return Profile(name, config, values)

@@ -1,0 +1,130 @@
+"""Run every profile over every case through the real review pipeline, storing each result.
+
+Each case's diff goes through ``reviewbot.diff.parse_diff`` and ``reviewbot.pipeline.review``
+with the profile's Config and the repository's prompts: the same filters, budget, templates,
+parser and anchoring the hook and the bot use, so the scores are what users will get. Every
+result is written as soon as it is made; a profile's cases already stored with status "ok" are
+skipped, so a run resumes where it stopped (a profile with nothing left is not even loaded).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import asdict
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+from reviewbot import pipeline
+from reviewbot.backends import create_backend
+from reviewbot.backends.base import Backend
+from reviewbot.bench.benchdb import BenchDB, CaseResult
+from reviewbot.bench.casefile import Case
+from reviewbot.bench.profiles import Profile
+from reviewbot.cache import prompt_dirs, settings_digest, template_digest
+from reviewbot.config import Config
+from reviewbot.diff import parse_diff
+from reviewbot.errors import BackendTimeout
+from reviewbot.render import PromptRenderer
+from reviewbot.types import Completion, Request
+
+# Config fields that do not change what a model answers, left out of a profile's fingerprint.
+_NOT_IN_FINGERPRINT = frozenset(
+    {"source", "api_key", "format", "output", "fail_on", "color", "cache_dir", "deadline"}
+)
+
+
+@runtime_checkable
+class CaseAware(Protocol):
+    """A backend told which case comes next (the scripted oracles of ``--self-check``)."""
+
+    def begin_case(self, case: Case) -> None: ...
+
+
+class RecordingBackend:
+    """Passes requests to ``inner`` and keeps the completions, for the raw outputs and tokens."""
+
+    def __init__(self, inner: Backend) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.context_window = inner.context_window
+        self.completions: list[Completion] = []
+
+    def count_tokens(self, text: str) -> int:
+        return self.inner.count_tokens(text)
+
+    def complete(self, requests: Sequence[Request]) -> list[Completion]:
+        answers = self.inner.complete(requests)
+        self.completions.extend(answers)
+        return answers
+
+
+def fingerprint(config: Config, repo: Path | None) -> str:
+    """sha256 hex of the settings and prompt templates that shape a profile's answers."""
+    templates = template_digest(prompt_dirs(repo, config))
+    fields = {k: str(v) for k, v in asdict(config).items() if k not in _NOT_IN_FINGERPRINT}
+    text = settings_digest(config, templates) + json.dumps(fields, sort_keys=True)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def run_profiles(
+    cases: Sequence[Case],
+    profiles: Sequence[Profile],
+    db: BenchDB,
+    *,
+    repo: Path | None,
+    make_backend: Callable[[Profile], Backend] = lambda p: create_backend(p.config),
+    progress: Callable[[str], None] = lambda line: None,
+) -> int:
+    """Review every case not yet done with every profile; returns the number of reviews made.
+
+    Raises ConfigError when a profile name was stored with other settings or a stored case
+    differs, BackendUnavailable when an engine cannot be used at all (results so far are kept).
+    A timeout on one case is stored as a "failed" result and the run goes on.
+    """
+    db.add_cases(cases)
+    made = 0
+    for profile in profiles:
+        db.add_profile(profile.name, fingerprint(profile.config, repo), profile.settings)
+        done = db.done(profile.name)
+        todo = [case for case in cases if case.id not in done]
+        progress(f"{profile.name}: {len(todo)} of {len(cases)} cases to review")
+        if not todo:
+            continue
+        backend = make_backend(profile)
+        renderer = PromptRenderer.for_repo(repo, profile.config)
+        for number, case in enumerate(todo, start=1):
+            result = review_case(case, profile, backend, renderer)
+            db.put_result(result)
+            made += 1
+            progress(f"{profile.name}: {number}/{len(todo)} {case.id} {result.status}")
+    return made
+
+
+def review_case(
+    case: Case, profile: Profile, backend: Backend, renderer: PromptRenderer
+) -> CaseResult:
+    """One profile's review of one case, through ``pipeline.review``."""
+    if isinstance(backend, CaseAware):
+        backend.begin_case(case)
+    recorder = RecordingBackend(backend)
+    files, skipped = parse_diff(case.diff.encode("utf-8"))
+    try:
+        review = pipeline.review(files, recorder, profile.config, renderer, skipped=skipped)
+    except BackendTimeout as exc:
+        return CaseResult(profile.name, case.id, "failed", errors=(str(exc),))
+    completions = recorder.completions
+    return CaseResult(
+        profile=profile.name,
+        case_id=case.id,
+        status="ok",
+        findings=review.findings,
+        raw_outputs=tuple(c.text for c in completions),
+        errors=tuple(e.reason for e in review.errors),
+        calls=review.stats.calls,
+        failed_calls=len(review.errors),
+        seconds=review.stats.seconds,
+        prompt_tokens=review.stats.prompt_tokens,
+        completion_tokens=review.stats.completion_tokens,
+    )
