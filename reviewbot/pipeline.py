@@ -23,7 +23,7 @@ from reviewbot.errors import OutputParseError
 from reviewbot.filters import filter_files
 from reviewbot.findings import findings_json_schema, parse_output
 from reviewbot.render import PromptRenderer
-from reviewbot.suggestions import rebase_indentation
+from reviewbot.suggestions import rebase_indentation, to_file_eol
 from reviewbot.types import (
     Chunk,
     ChunkError,
@@ -108,7 +108,8 @@ def read_completion(chunk: Chunk, completion: Completion) -> ChunkResult:
 
 
 def _fit_suggestion(finding: Finding, files: Mapping[str, FileDiff]) -> Finding:
-    """Re-base a suggestion's indentation onto the lines it replaces (tabs stay tabs)."""
+    """Re-base a suggestion's indentation onto the lines it replaces (tabs stay tabs) and give
+    it the file's line endings (the model saw none)."""
     if finding.suggestion is None or finding.line is None or finding.side is not Side.RIGHT:
         return finding
     diff = files.get(finding.path)
@@ -124,7 +125,8 @@ def _fit_suggestion(finding: Finding, files: Mapping[str, FileDiff]) -> Finding:
     original = [right[n] for n in span if n in right]
     if len(original) != len(span):
         return finding
-    return replace(finding, suggestion=rebase_indentation(finding.suggestion, original))
+    rebased = rebase_indentation(finding.suggestion, original)
+    return replace(finding, suggestion=to_file_eol(rebased, diff.eol))
 
 
 def _merge_parts(files: Sequence[FileDiff], path: str) -> FileDiff:

@@ -46,6 +46,13 @@ def suggestion_lines(suggestion: str) -> list[str]:
     return [] if text == "" else text.split("\n")
 
 
+def suggestion_file_text(suggestion: str) -> str:
+    """The replacement text to write into the file: the lines joined with the suggestion's own
+    line ending (CRLF when it has one: the pipeline gives suggestions their file's endings)."""
+    newline = "\r\n" if "\r\n" in suggestion else "\n"
+    return newline.join(suggestion_lines(suggestion))
+
+
 def apply_suggestion(file_lines: Sequence[str], start: int, end: int, suggestion: str) -> list[str]:
     """``file_lines`` with lines ``start..end`` (1-based, inclusive) replaced by the suggestion.
 

@@ -133,7 +133,10 @@ def _pack(
             if current is not None:
                 spans.append(current)
                 current = None
-            if segment.block is not None and segment.block.children:
+            block = segment.block
+            if block is not None and fits(block.start, block.end):
+                spans += _pack(_unwrap(segment, block), fits, shape)
+            elif block is not None and block.children:
                 spans += _pack(_cut(segment, shape), fits, shape)
             else:
                 spans += _cut_lines(segment.start, segment.end, fits)
@@ -146,6 +149,16 @@ def _pack(
     if current is not None:
         spans.append(current)
     return spans
+
+
+def _unwrap(segment: _Segment, block: Block) -> list[_Segment]:
+    """The comments above a block, the block, and the blank lines after it, as pieces: a block
+    that fits stays whole even when its surroundings make the segment too large."""
+    pieces = [_Segment(segment.start, block.start - 1, None)] if segment.start < block.start else []
+    pieces.append(_Segment(block.start, block.end, None))
+    if block.end < segment.end:
+        pieces.append(_Segment(block.end + 1, segment.end, None))
+    return pieces
 
 
 def _cut(segment: _Segment, shape: Outline) -> list[_Segment]:

@@ -15,7 +15,7 @@ import sys
 from typing import Any, TextIO
 
 from reviewbot.reporters.base import OriginalLines, line_span
-from reviewbot.suggestions import suggestion_lines
+from reviewbot.suggestions import suggestion_file_text
 from reviewbot.types import Finding, Placement, Review, Severity, Side
 
 _SEVERITY = {
@@ -68,6 +68,6 @@ def diagnostic(finding: Finding) -> dict[str, Any]:
     result["code"] = {"value": finding.category}
     if line_range is not None and finding.suggestion is not None:
         # reviewdog appends the newline after the last line itself; "" deletes the lines.
-        text = "\n".join(suggestion_lines(finding.suggestion))
+        text = suggestion_file_text(finding.suggestion)
         result["suggestions"] = [{"range": line_range, "text": text}]
     return result

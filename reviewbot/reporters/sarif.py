@@ -18,7 +18,7 @@ from urllib.parse import quote
 
 from reviewbot import __version__
 from reviewbot.reporters.base import OriginalLines, count, line_span
-from reviewbot.suggestions import suggestion_lines
+from reviewbot.suggestions import suggestion_file_text, suggestion_lines
 from reviewbot.types import Finding, Placement, Review, Side
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -144,7 +144,7 @@ def _fix(path: str, start: int, end: int, suggestion: str) -> dict[str, Any]:
             {
                 "artifactLocation": _artifact(path),
                 "replacements": [
-                    {"deletedRegion": region, "insertedContent": {"text": "\n".join(new)}}
+                    {"deletedRegion": region, "insertedContent": {"text": suggestion_file_text(suggestion)}}
                 ],
             }
         ],

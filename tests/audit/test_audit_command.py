@@ -1,0 +1,255 @@
+"""``reviewbot audit`` end to end against a scripted OpenAI-compatible server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from gitrepo import write
+from pydantic_sarif.model import (  # type: ignore[import-untyped]
+    StaticAnalysisResultsFormatSarifVersion210JsonSchema as SarifLog,
+)
+
+from reviewbot.audit.plan import Shard
+from reviewbot.commands import audit
+from reviewbot.commands.audit import AuditOptions
+
+UNITS = 12  # app.py 6, util.js 3, main.go 2, docs/skip.py 1 at --max-unit-lines 8
+_FILE = re.compile(r"^## File: (\S+)", re.MULTILINE)
+_LINES = re.compile(r"^### Lines (\d+)-(\d+)", re.MULTILINE)
+
+
+def answer(body: Any, delay: float = 0.0) -> str:
+    """One finding on the first line of the unit asked about; severity by line parity."""
+    time.sleep(delay)
+    user = body["messages"][1]["content"]
+    path, start = _FILE.search(user)[1], int(_LINES.search(user)[1])  # type: ignore[index]
+    finding = {
+        "path": path,
+        "line": start,
+        "end_line": start,
+        "side": "RIGHT",
+        "severity": "error" if start % 2 else "warning",
+        "category": "bug",
+        "quote": None,
+        "message": f"problem <b>&</b> at {path}:{start}",
+        "suggestion": None,
+    }
+    return json.dumps({"findings": [finding]})
+
+
+def run_audit(
+    repo: Path, server: Any, out: Path, state: Path, fmt: str = "sarif", **options: Any
+) -> int:
+    flags = {"backend": "openai", "base_url": server.base_url, "format": fmt, "output": out}
+    if fmt == "html":
+        flags["format"] = None
+        options["report_format"] = "html"
+    return audit.run_cli(
+        cwd=repo,
+        flags=flags,
+        environ={},
+        options=AuditOptions(state=state, max_unit_lines=8, **options),
+        stderr=io.StringIO(),
+    )
+
+
+def stored_keys(state: Path) -> list[str]:
+    with sqlite3.connect(state) as conn:
+        return [row[0] for row in conn.execute("SELECT key FROM results ORDER BY key")]
+
+
+def without_seconds(path: Path) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(path.read_text())
+    data["stats"].pop("seconds")
+    return data
+
+
+def test_audit_writes_a_valid_sarif_report(polyglot: Path, scripted_server: Any) -> None:
+    scripted_server.responder = answer
+    out, state = polyglot.parent / "audit.sarif", polyglot.parent / "state.sqlite"
+
+    assert run_audit(polyglot, scripted_server, out, state) == 0
+
+    log = json.loads(out.read_text())
+    SarifLog.model_validate(log)
+    results = log["runs"][0]["results"]
+    places = [
+        (
+            r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+            r["locations"][0]["physicalLocation"]["region"]["startLine"],
+            r["level"],
+        )
+        for r in results
+    ]
+    assert places == [
+        ("cmd/main.go", 1, "error"),
+        ("cmd/main.go", 5, "error"),
+        ("docs/skip.py", 1, "error"),
+        ("src/app.py", 1, "error"),
+        ("src/app.py", 9, "error"),
+        ("src/app.py", 15, "error"),
+        ("src/app.py", 21, "error"),
+        ("src/app.py", 28, "warning"),
+        ("src/app.py", 35, "error"),
+        ("web/util.js", 1, "error"),
+        ("web/util.js", 4, "warning"),
+        ("web/util.js", 10, "warning"),
+    ]
+    assert all(len(r["partialFingerprints"]["reviewbot/v1"]) == 16 for r in results)
+    assert len(scripted_server.chat_requests) == UNITS
+    assert len(stored_keys(state)) == UNITS
+
+
+def test_rerun_sends_nothing_and_min_severity_filters(
+    polyglot: Path, scripted_server: Any
+) -> None:
+    scripted_server.responder = answer
+    state = polyglot.parent / "state.sqlite"
+    run_audit(polyglot, scripted_server, polyglot.parent / "a.json", state, fmt="json")
+    out = polyglot.parent / "b.json"
+
+    run_audit(polyglot, scripted_server, out, state, fmt="json", min_severity=_error())
+
+    assert len(scripted_server.chat_requests) == UNITS
+    report = json.loads(out.read_text())
+    assert [(f["path"], f["line"]) for f in report["findings"]] == [
+        ("cmd/main.go", 1),
+        ("cmd/main.go", 5),
+        ("docs/skip.py", 1),
+        ("src/app.py", 1),
+        ("src/app.py", 9),
+        ("src/app.py", 15),
+        ("src/app.py", 21),
+        ("src/app.py", 35),
+        ("web/util.js", 1),
+    ]
+    assert report["stats"]["calls"] == UNITS
+
+
+def _error() -> Any:
+    from reviewbot.types import Severity
+
+    return Severity.ERROR
+
+
+def test_incremental_rerun_sends_only_the_changed_unit(
+    polyglot: Path, scripted_server: Any
+) -> None:
+    scripted_server.responder = answer
+    state = polyglot.parent / "state.sqlite"
+    run_audit(polyglot, scripted_server, polyglot.parent / "a.json", state, fmt="json")
+    app = (polyglot / "src/app.py").read_text()
+    write(polyglot, "src/app.py", app.replace("total = a + b", "total = a + b + 0"))
+    go = (polyglot / "cmd/main.go").read_text()
+    write(polyglot, "cmd/main.go", go.replace("func main() {", "// entry\nfunc main() {"))
+    out = polyglot.parent / "b.json"
+
+    run_audit(polyglot, scripted_server, out, state, fmt="json")
+
+    again = scripted_server.chat_requests[UNITS:]
+    users = [r.body["messages"][1]["content"] for r in again]
+    asked = sorted((_FILE.search(u)[1], _LINES.search(u)[0]) for u in users)  # type: ignore[index]
+    # add() changed; in main.go a comment joined main(), whose unit changed; nothing else did
+    assert asked == [("cmd/main.go", "### Lines 5-13"), ("src/app.py", "### Lines 9-14")]
+
+
+def test_shards_are_disjoint_and_merge_to_the_whole(polyglot: Path, scripted_server: Any) -> None:
+    scripted_server.responder = answer
+    base = polyglot.parent
+    run_audit(polyglot, scripted_server, base / "whole.json", base / "whole.sqlite", fmt="json")
+    keys: list[str] = []
+    for index in (1, 2, 3):
+        shard = Shard(index, 3)
+        run_audit(
+            polyglot,
+            scripted_server,
+            base / f"s{index}.json",
+            base / f"s{index}.sqlite",
+            fmt="json",
+            shard=shard,
+        )
+        keys += stored_keys(base / f"s{index}.sqlite")
+
+    assert sorted(keys) == stored_keys(base / "whole.sqlite")  # union = whole, no overlap
+    assert len(set(keys)) == len(keys) == UNITS
+    assert len(scripted_server.chat_requests) == 2 * UNITS
+    merged = base / "merged.json"
+    code = audit.merge_cli(
+        cwd=polyglot,
+        flags={"format": "json", "output": merged},
+        environ={},
+        files=[base / f"s{i}.json" for i in (1, 2, 3)],
+        options=AuditOptions(),
+    )
+    assert code == 0
+    assert without_seconds(merged) == without_seconds(base / "whole.json")
+
+
+def test_html_report_escapes_and_highlights(polyglot: Path, scripted_server: Any) -> None:
+    scripted_server.responder = answer
+    out = polyglot.parent / "audit.html"
+
+    run_audit(polyglot, scripted_server, out, polyglot.parent / "s.sqlite", fmt="html")
+
+    page = out.read_text()
+    assert page.startswith("<!DOCTYPE html>")
+    assert "problem &lt;b&gt;&amp;&lt;/b&gt; at src/app.py:9" in page
+    assert "<b>" not in page
+    assert '<tr class="hit"><td>9</td><td># Adds numbers.</td></tr>' in page
+    assert "src=" not in page and "href=\"http" not in page  # no external assets
+    assert page.count("<svg") == 3
+
+
+def _audit_process(repo: Path, server: Any, out: Path, state: Path) -> subprocess.Popen[bytes]:
+    args = [sys.executable, "-m", "reviewbot", "-C", str(repo), "audit", "--backend", "openai"]
+    args += ["--base-url", server.base_url, "--concurrency", "2", "--max-unit-lines", "8"]
+    args += ["--format", "sarif", "--output", str(out), "--state", str(state)]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("REVIEWBOT_")}
+    return subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def _count(state: Path) -> int:
+    try:
+        with sqlite3.connect(state) as conn:
+            return int(conn.execute("SELECT count(*) FROM results").fetchone()[0])
+    except sqlite3.OperationalError:
+        return 0  # not created yet
+
+
+@pytest.mark.slow
+def test_killed_audit_resumes_without_repeating_or_losing_units(
+    polyglot: Path, scripted_server: Any
+) -> None:
+    scripted_server.responder = lambda body: answer(body, delay=0.25)
+    base = polyglot.parent
+    first = _audit_process(polyglot, scripted_server, base / "r.sarif", base / "r.sqlite")
+    deadline = time.monotonic() + 60
+    while _count(base / "r.sqlite") < 4 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    first.send_signal(signal.SIGKILL)
+    first.wait()
+    kept = _count(base / "r.sqlite")
+    sent = len(scripted_server.chat_requests)
+    assert first.returncode == -signal.SIGKILL
+    assert 4 <= kept < UNITS and not (base / "r.sarif").exists()
+
+    second = _audit_process(polyglot, scripted_server, base / "r.sarif", base / "r.sqlite")
+    assert second.wait(60) == 0, second.stderr.read() if second.stderr else ""
+    resent = len(scripted_server.chat_requests) - sent
+    assert resent == UNITS - kept  # only the units without a committed answer
+    assert len(stored_keys(base / "r.sqlite")) == UNITS
+
+    whole = _audit_process(polyglot, scripted_server, base / "w.sarif", base / "w.sqlite")
+    assert whole.wait(60) == 0
+    assert (base / "r.sarif").read_text() == (base / "w.sarif").read_text()
