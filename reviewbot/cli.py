@@ -113,6 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
     webhook.add_argument("--review-drafts", dest="review_drafts", action="store_true")
     _add_model_options(webhook)
     _add_audit_parsers(sub)
+    _add_bench_parser(sub)
     return parser
 
 
@@ -144,6 +145,14 @@ def _add_audit_parsers(sub: Any) -> None:
         group.add_argument("--output", type=Path, metavar="FILE", help="write the report to FILE")
         group.add_argument("--fail-on", dest="fail_on", choices=SEVERITIES)
         group.add_argument("--min-severity", dest="min_severity", choices=SEVERITIES)
+
+
+def _add_bench_parser(sub: Any) -> None:
+    from reviewbot.commands import bench_args
+
+    bench = sub.add_parser("bench", help="benchmark local models on cases from this repository")
+    bench_args.add_arguments(bench)
+    _add_model_options(bench)
 
 
 _CONFIG_FLAGS = (
@@ -210,6 +219,11 @@ def _serve(args: argparse.Namespace, cwd: Path, environ: Mapping[str, str]) -> i
 
 
 def _hook(args: argparse.Namespace, cwd: Path, environ: Mapping[str, str]) -> int:
+    from reviewbot.commands import hook_gate
+
+    ranged = bool(args.from_ref or environ.get("PRE_COMMIT_FROM_REF"))
+    if hook_gate.nothing_to_do(args.paths, ranged=ranged, environ=environ, err=sys.stderr):
+        return 0
     from reviewbot.commands import hook
 
     flags = config_flags(args)
@@ -290,8 +304,16 @@ def _report(args: argparse.Namespace, cwd: Path, environ: Mapping[str, str]) -> 
     )
 
 
+def _bench(args: argparse.Namespace, cwd: Path, environ: Mapping[str, str]) -> int:
+    from reviewbot.commands import bench, bench_args
+
+    options = bench_args.from_namespace(args)
+    return bench.run(options, cwd=cwd, flags=config_flags(args), environ=environ)
+
+
 _COMMANDS = {
     "audit": _audit,
+    "bench": _bench,
     "report": _report,
     "review": _review,
     "serve": _serve,

@@ -8,13 +8,13 @@ Exit codes: 0 ok; 1 an expected error (ReviewbotError) or findings at/above ``--
 from __future__ import annotations
 
 import sys
-import tempfile
-import traceback
 from collections.abc import Callable
-from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from reviewbot.errors import ReviewbotError
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 EXIT_OK = 0
 EXIT_FAIL = 1
@@ -24,6 +24,10 @@ EXIT_INTERRUPTED = 130
 
 
 def _crash_log_path() -> Path:
+    # imported here: the hook's fast path never needs them
+    import tempfile
+    from pathlib import Path
+
     from platformdirs import user_log_dir
 
     try:
@@ -48,6 +52,8 @@ def run_guarded(func: Callable[[], int], *, stderr: TextIO | None = None) -> int
     except BrokenPipeError:
         return EXIT_FAIL
     except Exception as exc:
+        import traceback
+
         log = _crash_log_path()
         log.write_text(traceback.format_exc(), encoding="utf-8")
         print(

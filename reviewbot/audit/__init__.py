@@ -1,0 +1,2 @@
+"""Auditing whole files of a repository: select -> units -> plan -> runner (SQLite progress)
+-> outcome -> reporters (and html); merge combines the JSON reports of shards."""

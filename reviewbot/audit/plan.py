@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -152,7 +151,3 @@ def numbered(lines: Sequence[tuple[int, str]], width: int) -> str:
     """``"  12 | code"`` lines: numbers right-aligned to ``width``; no trailing spaces."""
     return "\n".join(f"{n:>{width}} | {t}".rstrip() for n, t in lines)
 
-
-def total_tokens(jobs: Sequence[Job]) -> int:
-    """Estimated prompt tokens of all jobs (for the plan's summary line)."""
-    return sum(math.ceil(sum(len(m.content) for m in j.request.messages) / 3) for j in jobs)

@@ -26,7 +26,12 @@ _C_VARIABLE = re.compile(
     r"(?:mut\s+)?([A-Za-z_]\w*)|([A-Za-z_]\w*)\s*(?::=|[+\-*/]?=(?!=))|([A-Za-z_]\w*)\s*:\s*[&\w\[]"
 )
 # Lines that declare rather than use names: wrong-variable leaves them alone.
-_C_DECLARATION = re.compile(r"^\s*(?:import|#|package|use\s)|\b(?:function|func|fn)\b")
+_C_DECLARATION = re.compile(
+    r"^\s*(?:import|#|package|use\s)|\b(?:function|func|fn)\b"
+    # C, C++, Java, C# definitions: "type name(params) {" (not "else if (...) {")
+    r"|^(?!\s*(?:else|return|if|while|for|switch|case)\b)\s*(?:[\w:<>*&\[\]]+\s+)+[\w:]+\s*"
+    r"\([^;]*\)\s*(?:throws\s[\w, .]+)?\{?\s*$"
+)
 _PY_DECLARATION = re.compile(r"^\s*(?:(?:async\s+)?def|class|import|from)\b")
 # Operators that change names: they leave declaration lines (signatures, imports) alone.
 _USE_ONLY = frozenset({"wrong-variable", "swap-arguments"})

@@ -70,12 +70,12 @@ def _swap_args(m: re.Match[str], line: str, names: Sequence[str]) -> list[str]:
 
 def _other_name(m: re.Match[str], line: str, names: Sequence[str]) -> list[str]:
     name = m.group(0)
-    if name in _KEYWORDS or len(name) < 2:
+    if name in _KEYWORDS:
         return []
     if name not in names:
         return []  # only variables are swapped for variables
     same_style = [n for n in names if n != name and n[0].isupper() == name[0].isupper()]
-    return [n for n in same_style if n not in _KEYWORDS and len(n) >= 2]
+    return [n for n in same_style if n not in _KEYWORDS]
 
 
 def _bump(m: re.Match[str], line: str, names: Sequence[str]) -> list[str]:

@@ -88,7 +88,7 @@ def _number(value: float | None, unit: str = "", digits: int = 1) -> str:
 Row = tuple[str, Callable[[ProfileScore], str]]
 
 
-def _rows(scores: Sequence[ProfileScore], k: int) -> list[Row]:
+def table_rows(scores: Sequence[ProfileScore], k: int) -> list[Row]:
     rows: list[Row] = [
         ("cases reviewed", lambda s: f"{s.reviewed} ({s.missing} missing, {s.failed} failed)"),
         (f"detection, line ±{k}", lambda s: format_rate(s.detection_line)),
@@ -118,7 +118,7 @@ def _lookup(attr: str, key: str) -> Callable[[ProfileScore], str]:
 
 def report_terminal(scores: Sequence[ProfileScore], cases: Sequence[Case], k: int) -> str:
     """A plain-text table: one row per measure, one column per profile."""
-    rows = _rows(scores, k)
+    rows = table_rows(scores, k)
     table = [["", *(s.profile for s in scores)]]
     table += [[label, *(cell(s) for s in scores)] for label, cell in rows]
     widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]

@@ -28,6 +28,7 @@ from reviewbot.config import Config
 from reviewbot.errors import ConfigError
 from reviewbot.render import PromptRenderer
 from reviewbot.reporters import OriginalLines
+from reviewbot.reporters.base import count
 from reviewbot.types import FileDiff, Review, Severity
 
 HTML = "html"  # handled here: Config.format does not list it (yet)
@@ -148,8 +149,9 @@ def _announce(
 ) -> None:
     share = f" (shard {options.shard.index}/{options.shard.count})" if options.shard else ""
     print(
-        f"reviewbot: audit: {len(selection.files)} files ({len(selection.skipped)} skipped), "
-        f"{len(jobs)} units{share}: {len(jobs) - len(todo)} done before, {len(todo)} to send",
+        f"reviewbot: audit: {count(len(selection.files), 'file')} "
+        f"({len(selection.skipped)} skipped), {count(len(jobs), 'unit')}{share}: "
+        f"{len(jobs) - len(todo)} done before, {len(todo)} to send",
         file=err,
     )
 

@@ -24,20 +24,18 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from reviewbot.commands.hook_gate import nothing_to_do, plural, say
 from reviewbot.config import Config
 from reviewbot.errors import BackendTimeout, BackendUnavailable, ConfigError, GitError
-from reviewbot.filters import filter_files
-from reviewbot.types import DiffLine, FileDiff, FileStatus, Hunk, LineKind, Review, Skipped
+from reviewbot.filters import filter_files, skip_reason_for_path
+from reviewbot.types import FileDiff, Review, Skipped
 
 if TYPE_CHECKING:
     from reviewbot.cache import ResultCache
 
 EXIT_OK = 0
 EXIT_FAIL = 1
-SKIP_WORDS = frozenset({"1", "true", "yes"})  # REVIEWBOT_SKIP values that skip, as hooks/ read it
 AUDIT_HINT = "to review whole files, run `reviewbot audit`"
-# One empty added line: lets ``filter_files`` judge a file by its name alone.
-_PROBE = (Hunk(1, 0, 1, 1, "", (DiffLine(LineKind.ADD, None, 1, ""),)),)
 
 
 @dataclass(frozen=True)
@@ -74,9 +72,15 @@ def target_from(
 def reviewable_by_name(paths: Sequence[str], config: Config) -> tuple[list[str], list[Skipped]]:
     """(paths that may be reviewed, the others with reasons), judged by name alone:
     ``config.include`` / ``exclude``, lockfiles, vendored, generated and minified names."""
-    probes = [FileDiff(p, None, FileStatus.MODIFIED, _PROBE) for p in paths]
-    kept, skipped = filter_files(probes, config)
-    return [f.path for f in kept], skipped
+    kept: list[str] = []
+    skipped: list[Skipped] = []
+    for path in paths:
+        reason = skip_reason_for_path(path, config)
+        if reason is None:
+            kept.append(path)
+        else:
+            skipped.append(Skipped(path, reason))
+    return kept, skipped
 
 
 def run(
@@ -97,13 +101,7 @@ def run(
     """
     out = stdout if stdout is not None else sys.stdout
     err = stderr if stderr is not None else sys.stderr
-    if environ.get("REVIEWBOT_SKIP", "").strip().lower() in SKIP_WORDS:
-        _say(err, "skipped (REVIEWBOT_SKIP is set)")
-        return EXIT_OK
-    # Built-in rules only: no config file read, no git call, nothing heavy imported yet.
-    staged_names = target.paths and target.from_ref is None
-    if staged_names and not reviewable_by_name(target.paths, Config())[0]:
-        _say(err, f"nothing to review ({_count(len(target.paths), 'file')} not reviewable)")
+    if nothing_to_do(target.paths, ranged=target.from_ref is not None, environ=environ, err=err):
         return EXIT_OK
     from reviewbot.commands.setup import load_for
 
@@ -114,13 +112,13 @@ def run(
     if paths:
         paths, _ = reviewable_by_name(paths, config)
         if not paths:
-            _say(err, "nothing to review (no file given is matched by include/exclude)")
+            say(err, "nothing to review (no file given is matched by include/exclude)")
             return EXIT_OK
     files, skipped = _diff_files(repo, replace(target, paths=tuple(paths)), err)
     if files is None:
         return EXIT_OK
     if not filter_files(files, config)[0]:
-        _say(err, f"nothing to review ({_skipped_text(skipped, files, config)})")
+        say(err, f"nothing to review ({_skipped_text(skipped, files, config)})")
         return EXIT_OK
     review = _review(files, skipped, config, repo, target, err, abandon)
     if review is None:
@@ -154,15 +152,15 @@ def _diff_files(
         if files or skipped:
             return files, skipped
     if target.from_ref is not None:
-        _say(err, f"nothing to review: {target.from_ref}...{target.to_ref} changes no files")
+        say(err, f"nothing to review: {target.from_ref}...{target.to_ref} changes no files")
     elif wanted:
-        _say(
+        say(
             err,
-            f"nothing staged in the {_count(len(wanted), 'file')} given (pre-commit run "
+            f"nothing staged in the {plural(len(wanted), 'file')} given (pre-commit run "
             f"--all-files?): the hook reviews staged changes only; {AUDIT_HINT}",
         )
     else:
-        _say(err, "nothing staged to review")
+        say(err, "nothing staged to review")
     return None, []
 
 
@@ -182,7 +180,7 @@ def _review(
 
         cached = review_from_cache(files, config, cache, skipped=skipped)
         if cached is not None:
-            _say(err, f"{_count(cache.hits, 'file')} from the cache, no model call")
+            say(err, f"{plural(cache.hits, 'file')} from the cache, no model call")
             return cached
     try:
         review = within_deadline(
@@ -194,7 +192,7 @@ def _review(
             abandon(_unavailable_code(config))
         return None
     if cache is not None and cache.problem is not None:
-        _say(err, f"warning: results not cached: {cache.problem}")
+        say(err, f"warning: results not cached: {cache.problem}")
     return review
 
 
@@ -205,7 +203,7 @@ def _open_cache(config: Config, repo: Path, err: TextIO) -> ResultCache | None:
     try:
         return open_cache(config, repo)
     except StoreError as exc:
-        _say(err, f"warning: reviewing without the result cache: {exc}")
+        say(err, f"warning: reviewing without the result cache: {exc}")
         return None
 
 
@@ -269,13 +267,13 @@ def within_deadline(work: Callable[[], Review], seconds: float) -> Review:
 def _no_review(err: TextIO, config: Config, target: Target, exc: Exception) -> None:
     reason = " ".join(str(exc).split())  # one line, whatever the backend wrote
     if config.on_unavailable == "fail":
-        _say(
+        say(
             err,
             f"error: no review, so the {target.action} is blocked (on_unavailable = "
             f'"fail"): {reason}',
         )
     else:
-        _say(
+        say(
             err,
             f"warning: no review, the {target.action} goes ahead (set on_unavailable = "
             f'"fail" to block): {reason}',
@@ -290,7 +288,7 @@ def _exit_code(review: Review, config: Config, target: Target, err: TextIO) -> i
     if review.failed:
         # The model answered, but nothing usable: the same policy as no model at all.
         policy = "blocked" if config.on_unavailable == "fail" else "goes ahead"
-        _say(err, f"no usable review, the {target.action} {policy} (on_unavailable)")
+        say(err, f"no usable review, the {target.action} {policy} (on_unavailable)")
         return _unavailable_code(config)
     fail_on = config.fail_on
     if fail_on is not None and any(f.severity.rank >= fail_on.rank for f in review.findings):
@@ -310,14 +308,6 @@ def _relative(cwd: Path, repo: Path, path: str) -> str:
         return absolute.relative_to(repo).as_posix()
     except ValueError:
         return Path(path).as_posix()
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
-
-
-def _say(err: TextIO, text: str) -> None:
-    print(f"reviewbot: {text}", file=err)
 
 
 def hard_exit(code: int) -> None:

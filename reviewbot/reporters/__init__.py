@@ -2,27 +2,38 @@
 
 Each reporter writes one review to an injected text stream. The ``github`` reporter (pull-request
 reviews) needs a client and a pull request, so the ``pr`` command builds it itself.
+Reporters are imported only when chosen: the JSON one pulls in pydantic, which the pre-commit
+hook's terminal output must not pay for.
 """
 
 from __future__ import annotations
 
+import importlib
 from typing import TextIO
 
 from reviewbot.errors import ConfigError
 from reviewbot.reporters.base import OriginalLines, Reporter, ReporterFactory
-from reviewbot.reporters.json_report import JsonReporter
-from reviewbot.reporters.markdown import MarkdownReporter
-from reviewbot.reporters.rdjsonl import RdjsonlReporter
-from reviewbot.reporters.sarif import SarifReporter
-from reviewbot.reporters.terminal import TerminalReporter
 
-REPORTERS: dict[str, ReporterFactory] = {
-    "terminal": TerminalReporter,
-    "json": JsonReporter,
-    "sarif": SarifReporter,
-    "rdjsonl": RdjsonlReporter,
-    "markdown": MarkdownReporter,
+# format -> "module:class"; the class is a ReporterFactory.
+REPORTERS: dict[str, str] = {
+    "terminal": "reviewbot.reporters.terminal:TerminalReporter",
+    "json": "reviewbot.reporters.json_report:JsonReporter",
+    "sarif": "reviewbot.reporters.sarif:SarifReporter",
+    "rdjsonl": "reviewbot.reporters.rdjsonl:RdjsonlReporter",
+    "markdown": "reviewbot.reporters.markdown:MarkdownReporter",
 }
+
+
+def reporter_factory(fmt: str) -> ReporterFactory:
+    """The reporter class for ``fmt``. Raises ConfigError for an unknown format."""
+    try:
+        target = REPORTERS[fmt]
+    except KeyError:
+        names = ", ".join(sorted(REPORTERS))
+        raise ConfigError(f"unknown output format {fmt!r}; choose one of: {names}") from None
+    module, _, name = target.partition(":")
+    factory: ReporterFactory = getattr(importlib.import_module(module), name)
+    return factory
 
 
 def create_reporter(
@@ -38,12 +49,15 @@ def create_reporter(
     original_lines: the current lines of a file, to show suggestions as diffs (terminal only).
     Raises ConfigError for an unknown format, listing the known ones.
     """
-    try:
-        factory = REPORTERS[fmt]
-    except KeyError:
-        names = ", ".join(sorted(REPORTERS))
-        raise ConfigError(f"unknown output format {fmt!r}; choose one of: {names}") from None
+    factory = reporter_factory(fmt)
     return factory(stream, color=color, original_lines=original_lines)
 
 
-__all__ = ["REPORTERS", "OriginalLines", "Reporter", "ReporterFactory", "create_reporter"]
+__all__ = [
+    "REPORTERS",
+    "OriginalLines",
+    "Reporter",
+    "ReporterFactory",
+    "create_reporter",
+    "reporter_factory",
+]

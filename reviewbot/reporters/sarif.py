@@ -144,7 +144,10 @@ def _fix(path: str, start: int, end: int, suggestion: str) -> dict[str, Any]:
             {
                 "artifactLocation": _artifact(path),
                 "replacements": [
-                    {"deletedRegion": region, "insertedContent": {"text": suggestion_file_text(suggestion)}}
+                    {
+                        "deletedRegion": region,
+                        "insertedContent": {"text": suggestion_file_text(suggestion)},
+                    }
                 ],
             }
         ],

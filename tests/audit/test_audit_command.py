@@ -111,9 +111,7 @@ def test_audit_writes_a_valid_sarif_report(polyglot: Path, scripted_server: Any)
     assert len(stored_keys(state)) == UNITS
 
 
-def test_rerun_sends_nothing_and_min_severity_filters(
-    polyglot: Path, scripted_server: Any
-) -> None:
+def test_rerun_sends_nothing_and_min_severity_filters(polyglot: Path, scripted_server: Any) -> None:
     scripted_server.responder = answer
     state = polyglot.parent / "state.sqlite"
     run_audit(polyglot, scripted_server, polyglot.parent / "a.json", state, fmt="json")
@@ -152,7 +150,7 @@ def test_incremental_rerun_sends_only_the_changed_unit(
     app = (polyglot / "src/app.py").read_text()
     write(polyglot, "src/app.py", app.replace("total = a + b", "total = a + b + 0"))
     go = (polyglot / "cmd/main.go").read_text()
-    write(polyglot, "cmd/main.go", go.replace("func main() {", "// entry\nfunc main() {"))
+    write(polyglot, "cmd/main.go", "// Command demo.\n" + go)
     out = polyglot.parent / "b.json"
 
     run_audit(polyglot, scripted_server, out, state, fmt="json")
@@ -160,8 +158,14 @@ def test_incremental_rerun_sends_only_the_changed_unit(
     again = scripted_server.chat_requests[UNITS:]
     users = [r.body["messages"][1]["content"] for r in again]
     asked = sorted((_FILE.search(u)[1], _LINES.search(u)[0]) for u in users)  # type: ignore[index]
-    # add() changed; in main.go a comment joined main(), whose unit changed; nothing else did
-    assert asked == [("cmd/main.go", "### Lines 5-13"), ("src/app.py", "### Lines 9-14")]
+    # add() changed, and main.go's first unit; its second unit only moved down a line
+    assert asked == [("cmd/main.go", "### Lines 1-5"), ("src/app.py", "### Lines 9-14")]
+    report = json.loads(out.read_text())
+    assert [(f["path"], f["line"]) for f in report["findings"]][:2] == [
+        ("cmd/main.go", 1),
+        ("cmd/main.go", 6),  # the stored finding, shifted with its unit
+    ]
+    assert report["findings"][1]["message"] == "problem <b>&</b> at cmd/main.go:5"
 
 
 def test_shards_are_disjoint_and_merge_to_the_whole(polyglot: Path, scripted_server: Any) -> None:
@@ -207,7 +211,7 @@ def test_html_report_escapes_and_highlights(polyglot: Path, scripted_server: Any
     assert "problem &lt;b&gt;&amp;&lt;/b&gt; at src/app.py:9" in page
     assert "<b>" not in page
     assert '<tr class="hit"><td>9</td><td># Adds numbers.</td></tr>' in page
-    assert "src=" not in page and "href=\"http" not in page  # no external assets
+    assert "src=" not in page and 'href="http' not in page  # no external assets
     assert page.count("<svg") == 3
 
 

@@ -5,7 +5,7 @@ import io
 import pytest
 
 from reviewbot.errors import ConfigError
-from reviewbot.reporters import REPORTERS, create_reporter
+from reviewbot.reporters import REPORTERS, create_reporter, reporter_factory
 from reviewbot.reporters.json_report import JsonReporter
 from reviewbot.reporters.markdown import MarkdownReporter
 from reviewbot.reporters.rdjsonl import RdjsonlReporter
@@ -15,7 +15,7 @@ from reviewbot.types import Review
 
 
 def test_registry() -> None:
-    registry = dict(REPORTERS)
+    registry = {fmt: reporter_factory(fmt) for fmt in REPORTERS}
     assert registry == {
         "terminal": TerminalReporter,
         "json": JsonReporter,

@@ -1,0 +1,225 @@
+from __future__ import annotations
+
+import ast
+
+import pytest
+
+from reviewbot.bench.mask import MASK, masked_lines
+from reviewbot.bench.mutate import FileMutator, Mutation, family
+from reviewbot.bench.operators import BY_NAME, CLASSES, OPERATORS
+
+PYTHON = (
+    "def f(a, b):\n"
+    "    if a.close is not None and b < len(a):\n"
+    "        return min(a, b)\n"
+    "    x = await g(a, 'x < y')  # a < b\n"
+    "    fh.close()\n"
+    "    raise KeyError(a)\n"
+    "    return not True\n"
+    "    for i in range(len(a)):\n"
+    "        total -= a[i] * 2\n"
+    "    if i < len(a) and a[i] == x:\n"
+    "        pass\n"
+)
+GO = (
+    "func f(a int, b int) int {\n"
+    "\tif a < b && a != 0 {\n"
+    "\t\treturn a + 1 // a < b\n"
+    "\t}\n"
+    "\tdefer f.Close()\n"
+    '\ts := "a < b"\n'
+    "\treturn !ok\n"
+    "}\n"
+)
+C = (
+    "int f(int a, int b) {\n"
+    "  if (p != NULL && a <= b) {\n"
+    "    free(p);\n"
+    "    return a * b; /* a < b */\n"
+    "  }\n"
+    '  printf("%d < %d", a, b);\n'
+    "  i++;\n"
+    "}\n"
+)
+JAVA = (
+    "int f(int a, int b) {\n"
+    "  if (a == b || list.size() > 3) {\n"
+    '    throw new IllegalStateException("a == b");\n'
+    "  }\n"
+    "  return Math.max(a, b);\n"
+    "}\n"
+)
+RUST = (
+    "fn f<'a>(x: &'a str, n: usize) -> usize {\n"
+    "    let total = n - 1;\n"
+    "    for i in 0..n {\n"
+    "        g(i, total).await;\n"
+    "    }\n"
+    "    if !x.is_empty() {\n"
+    "        return total;\n"
+    "    }\n"
+    "}\n"
+)
+TYPESCRIPT = (
+    "function f(a: number[], b?: Store): boolean {\n"
+    "  const n = a.length - 1;\n"
+    "  if (b?.items && n >= 0) {\n"
+    "    return false;\n"
+    "  }\n"
+    "}\n"
+)
+JAVASCRIPT = (
+    "async function load(url) {\n"
+    "  const body = await fetch(url, `a < ${x}`);\n"
+    "  if (i < body.length && body[i] !== undefined) {\n"
+    "    count += 1;\n"
+    "  }\n"
+    "}\n"
+)
+
+# (language, source, line, operator, mutated line)
+CASES = [
+    ("python", PYTHON, 2, "relational-boundary", "    if a.close is not None and b <= len(a):"),
+    ("python", PYTHON, 2, "relational-flip", "    if a.close is not None and b > len(a):"),
+    ("python", PYTHON, 2, "equality-flip", "    if a.close is None and b < len(a):"),
+    ("python", PYTHON, 2, "negate-condition", "    if not (a.close is not None and b < len(a)):"),
+    ("python", PYTHON, 2, "logical-swap", "    if a.close is not None or b < len(a):"),
+    ("python", PYTHON, 2, "remove-null-check", "    if b < len(a):"),
+    ("python", PYTHON, 3, "min-max-swap", "        return max(a, b)"),
+    ("python", PYTHON, 3, "swap-arguments", "        return min(b, a)"),
+    ("python", PYTHON, 3, "drop-return", "        min(a, b)"),
+    ("python", PYTHON, 4, "drop-await", "    x = g(a, 'x < y')  # a < b"),
+    ("python", PYTHON, 5, "drop-close", "    pass"),
+    ("python", PYTHON, 6, "drop-raise", "    pass"),
+    ("python", PYTHON, 7, "drop-negation", "    return True"),
+    ("python", PYTHON, 7, "boolean-flip", "    return not False"),
+    ("python", PYTHON, 8, "range-end", "    for i in range(len(a) + 1):"),
+    ("python", PYTHON, 9, "increment-swap", "        total += a[i] * 2"),
+    ("python", PYTHON, 9, "arithmetic-swap", "        total -= a[i] / 2"),
+    ("python", PYTHON, 9, "constant-change", "        total -= a[i] * 3"),
+    ("python", PYTHON, 10, "remove-bounds-check", "    if a[i] == x:"),
+    ("go", GO, 2, "logical-swap", "\tif a < b || a != 0 {"),
+    ("go", GO, 2, "negate-condition", "\tif !(a < b && a != 0) {"),
+    ("go", GO, 3, "off-by-one", "\t\treturn a // a < b"),
+    ("go", GO, 5, "drop-close", ""),
+    ("go", GO, 7, "drop-negation", "\treturn ok"),
+    ("c", C, 2, "remove-null-check", "  if (a <= b) {"),
+    ("c", C, 2, "wrong-variable", "  if (p != NULL && b <= b) {"),
+    ("c", C, 3, "drop-close", ""),
+    ("c", C, 4, "arithmetic-swap", "    return a / b; /* a < b */"),
+    ("c", C, 7, "increment-swap", "  i--;"),
+    ("java", JAVA, 2, "equality-flip", "  if (a != b || list.size() > 3) {"),
+    ("java", JAVA, 2, "constant-change", "  if (a == b || list.size() > 4) {"),
+    ("java", JAVA, 3, "drop-raise", ""),
+    ("java", JAVA, 5, "min-max-swap", "  return Math.min(a, b);"),
+    ("rust", RUST, 2, "off-by-one", "    let total = n;"),
+    ("rust", RUST, 3, "range-end", "    for i in 0..=n {"),
+    ("rust", RUST, 4, "drop-await", "        g(i, total);"),
+    ("rust", RUST, 6, "drop-negation", "    if x.is_empty() {"),
+    ("typescript", TYPESCRIPT, 3, "remove-null-check", "  if (b.items && n >= 0) {"),
+    ("typescript", TYPESCRIPT, 4, "boolean-flip", "    return true;"),
+    ("javascript", JAVASCRIPT, 2, "drop-await", "  const body = fetch(url, `a < ${x}`);"),
+    ("javascript", JAVASCRIPT, 3, "remove-bounds-check", "  if (body[i] !== undefined) {"),
+    ("javascript", JAVASCRIPT, 4, "wrong-variable", "    body += 1;"),
+]
+
+
+def _mutants(language: str, source: str, line: int, operator: str) -> list[Mutation]:
+    return FileMutator(language, source).candidates(line).get(operator, [])
+
+
+@pytest.mark.parametrize(("language", "source", "line", "operator", "expected"), CASES)
+def test_operator_makes_the_intended_mutant(
+    language: str, source: str, line: int, operator: str, expected: str
+) -> None:
+    mutants = _mutants(language, source, line, operator)
+    assert expected in [m.mutated for m in mutants]
+    mutant = next(m for m in mutants if m.mutated == expected)
+    assert mutant.original == source.split("\n")[line - 1]
+    assert mutant.cls == BY_NAME[operator].cls
+    # exactly one contiguous span changed: the text before and after it is untouched
+    prefix = mutant.original[: mutant.column]
+    assert mutant.mutated.startswith(prefix)
+    if language == "python":
+        mutator = FileMutator(language, source)
+        assert mutator.accepts(line, mutant)
+        ast.parse(mutator.mutated_text(line, mutant))
+
+
+def test_every_operator_is_exercised_and_there_are_about_twenty() -> None:
+    assert {case[3] for case in CASES} | {"wrong-variable"} == {op.name for op in OPERATORS}
+    assert len(OPERATORS) == 21
+    assert CLASSES == (
+        "relational",
+        "equality",
+        "arithmetic",
+        "off-by-one",
+        "condition",
+        "logical",
+        "arguments",
+        "variable",
+        "constant",
+        "dropped-statement",
+        "dropped-call",
+        "guard",
+    )
+
+
+@pytest.mark.parametrize(
+    ("language", "source", "line", "literals"),
+    [
+        ("go", GO, 3, ["// a < b"]),
+        ("c", C, 4, ["/* a < b */"]),
+        ("c", C, 6, ['"%d < %d"']),
+        ("python", PYTHON, 4, ["'x < y'", "# a < b"]),
+    ],
+)
+def test_strings_and_comments_are_never_mutated(
+    language: str, source: str, line: int, literals: list[str]
+) -> None:
+    found = FileMutator(language, source).candidates(line)
+    assert found  # the code around the literals is mutated
+    for mutants in found.values():
+        for m in mutants:
+            assert all(literal in m.mutated for literal in literals), m
+
+
+def test_masking_keeps_columns_and_hides_literals() -> None:
+    masked = masked_lines("javascript", 'a = "x < y"; // c < d\nb = `t\n${u}` < 1;\n')
+    assert masked == [
+        "a = " + MASK * 7 + "; " + MASK * 8,
+        "b = " + MASK * 2,
+        MASK * 5 + " < 1;",
+        "",
+    ]
+    assert masked_lines("python", 's = """a\nb < c"""\nd < e\n') == [
+        "s = " + MASK * 4,
+        MASK * 8,
+        "d < e",
+        "",
+    ]
+    assert masked_lines("python", "def broken(:\n") is None
+    assert masked_lines("haskell", "x = 1") is None
+
+
+def test_python_mutants_that_do_not_parse_are_refused() -> None:
+    source = "def f(x):\n    return (x +\n        1)\n"
+    mutator = FileMutator("python", source)
+    bad = Mutation("drop-raise", "dropped-statement", "    return (x +", "    pass", 4)
+    assert not mutator.accepts(2, bad)
+    same = Mutation("x", "x", "    return (x +", "    return (x  +", 4)
+    assert not mutator.accepts(2, same)  # parses to the same tree: no bug
+
+
+def test_declarations_are_left_to_operators_that_do_not_rename() -> None:
+    for language, source in (("c", C), ("java", JAVA), ("python", PYTHON), ("rust", RUST)):
+        found = FileMutator(language, source).candidates(1)
+        assert "wrong-variable" not in found
+        assert "swap-arguments" not in found
+
+
+def test_languages_without_rules_are_not_usable() -> None:
+    assert family("haskell") is None
+    assert family("cpp") == "c-family"
+    assert not FileMutator("haskell", "main = print 1\n").usable
+    assert FileMutator("python", "def broken(:\n").usable is False
