@@ -150,4 +150,3 @@ class Planner:
 def numbered(lines: Sequence[tuple[int, str]], width: int) -> str:
     """``"  12 | code"`` lines: numbers right-aligned to ``width``; no trailing spaces."""
     return "\n".join(f"{n:>{width}} | {t}".rstrip() for n, t in lines)
-

@@ -98,8 +98,8 @@ def table_rows(scores: Sequence[ProfileScore], k: int) -> list[Row]:
         ("bug claims per clean diff", lambda s: _number(s.fp_per_clean, digits=2)),
         ("clean diffs with a bug claim", lambda s: format_rate(s.clean_flagged)),
         ("outputs parsed", lambda s: format_rate(s.parse)),
-        ("latency per case, median", lambda s: _number(s.latency_median, " s")),
-        ("latency per case, mean", lambda s: _number(s.latency_mean, " s")),
+        ("latency per case, median", lambda s: _number(s.latency_median, " s", 2)),
+        ("latency per case, mean", lambda s: _number(s.latency_mean, " s", 2)),
         ("tokens per second", lambda s: _number(s.tokens_per_second, digits=0)),
     ]
     for title, attr in (("kind", "by_kind"), ("class", "per_class")):

@@ -23,14 +23,17 @@ def average(items):
     return total(items, 100) / count
 '''
 
-CALC_V2 = CALC_V1 + '''
+CALC_V2 = (
+    CALC_V1
+    + """
 
 def window(items, start, size):
     end = start + size
     if start > 0 and end <= len(items):
         return items[start:end]
     return items[0:size]
-'''
+"""
+)
 
 CALC_FIXED = CALC_V2.replace(
     "    count = len(items)\n",

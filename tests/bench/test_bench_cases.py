@@ -58,9 +58,10 @@ def test_seeded_case_changes_one_added_line_of_the_real_commit(history_repo: Pat
         assert answer.side is Side.RIGHT and answer.anchor == answer.line
         mutated = _added_lines(case.diff)
         original = _added_lines(twins[case.commit].diff)
-        assert twins[case.commit].diff == git.range_diff(
-            history_repo, case.commit, [answer.path]
-        ).decode()
+        assert (
+            twins[case.commit].diff
+            == git.range_diff(history_repo, case.commit, [answer.path]).decode()
+        )
         changed = {n for n in mutated if mutated[n] != original[n]}
         assert changed == {answer.line}
         assert set(mutated) == set(original)
@@ -171,9 +172,7 @@ def test_fix_reason_reads_message_then_content() -> None:
 
 
 def test_answer_key_anchors_removed_lines_where_they_were() -> None:
-    diff = (
-        b"--- a/x.py\n+++ b/x.py\n@@ -4,5 +4,3 @@\n a\n-b\n-c\n+C\n d\n-e\n"
-    )
+    diff = b"--- a/x.py\n+++ b/x.py\n@@ -4,5 +4,3 @@\n a\n-b\n-c\n+C\n d\n-e\n"
     files, _ = parse_diff(diff)
     assert answer_key(files) == (
         AnswerLine("x.py", Side.LEFT, 5, 5),
