@@ -25,7 +25,7 @@ from reviewbot.bench.profiles import Profile
 from reviewbot.cache import prompt_dirs, settings_digest, template_digest
 from reviewbot.config import Config
 from reviewbot.diff import parse_diff
-from reviewbot.errors import BackendTimeout
+from reviewbot.errors import BackendTimeout, ConfigError
 from reviewbot.render import PromptRenderer
 from reviewbot.types import Completion, Request
 
@@ -95,7 +95,10 @@ def run_profiles(
         backend = make_backend(profile)
         renderer = PromptRenderer.for_repo(repo, profile.config)
         for number, case in enumerate(todo, start=1):
-            result = review_case(case, profile, backend, renderer)
+            try:
+                result = review_case(case, profile, backend, renderer)
+            except ConfigError as exc:
+                raise ConfigError(f"profile {profile.name!r}: {exc}") from exc
             db.put_result(result)
             made += 1
             progress(f"{profile.name}: {number}/{len(todo)} {case.id} {result.status}")

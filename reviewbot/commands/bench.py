@@ -58,10 +58,10 @@ def run(
         return 0
     if args.action == "report":
         return _report(args, cwd, out, err)
-    cases = _cases(args, cwd, repo, err)
     if args.self_check:
-        return _self_check(cases, repo, args.tolerance, out)
-    profiles = _profiles(args, cwd, repo, config, flags, environ, err)
+        return _self_check(_cases(args, cwd, repo, err), repo, args.tolerance, out)
+    profiles = _profiles(args, cwd, repo, config, flags, environ, err)  # fail before any work
+    cases = _cases(args, cwd, repo, err)
     with BenchDB(cwd / args.db) as db:
         run_profiles(cases, profiles, db, repo=repo, progress=lambda line: print(line, file=err))
     if args.action == "run":
