@@ -27,8 +27,8 @@ from reviewbot.types import Severity
 
 ENV_PREFIX = "REVIEWBOT_"
 SECRETS = frozenset({"api_key"})
-# REVIEWBOT_* variables that are not settings (read by the hooks), so no "unknown" warning.
-NOT_SETTINGS = frozenset({"REVIEWBOT_SKIP"})
+# REVIEWBOT_* variables that are not settings (hooks, serve and webhook secrets): no warning.
+NOT_SETTINGS = frozenset({"REVIEWBOT_SKIP", "REVIEWBOT_SERVE_API_KEY", "REVIEWBOT_WEBHOOK_SECRET"})
 _HINTS = typing.get_type_hints(Config)
 # Settable fields and their type hints; ``source`` is set by the loader, not by users.
 FIELDS: dict[str, object] = {f.name: _HINTS[f.name] for f in fields(Config) if f.name != "source"}

@@ -244,3 +244,13 @@ def test_timeout_cap_below_timeout_is_refused() -> None:
         "timeout_cap (900.0) is below timeout (1000.0) (from defaults < environment "
         "(REVIEWBOT_TIMEOUT)); raise timeout_cap or lower timeout"
     )
+
+
+def test_variables_read_by_other_parts_are_not_unknown_settings(tmp_path: Path) -> None:
+    environ = {
+        "REVIEWBOT_SKIP": "1",
+        "REVIEWBOT_SERVE_API_KEY": "k",
+        "REVIEWBOT_WEBHOOK_SECRET": "s",
+    }
+    _config, warnings = load_config(tmp_path, environ=environ, flags={})
+    assert warnings == []
