@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import reviewbot
-from reviewbot.config import Config
+from reviewbot.config import Config, answer_settings
 from reviewbot.diff_text import format_file_diff
 from reviewbot.filters import filter_files
 from reviewbot.store import DEFAULT_CACHE_BYTES, Store, StoreError
@@ -79,15 +79,8 @@ def settings_digest(config: Config, templates: str) -> str:
     parts = {
         "format": CACHE_FORMAT,
         "reviewbot": reviewbot.__version__,
-        "backend": config.backend,
-        "model": config.model or "",
+        **answer_settings(config),
         "server": server,
-        "chat_template": str(config.chat_template or ""),
-        "structured_output": config.structured_output,
-        "max_new_tokens": config.max_new_tokens,
-        "temperature": config.temperature,
-        "seed": config.seed,
-        "instructions": config.instructions,
         "templates": templates,
     }
     text = json.dumps(parts, sort_keys=True)

@@ -53,3 +53,19 @@ class Config:
     max_inline_comments: int = 30
     # where the config came from, for messages
     source: str = "defaults"
+
+
+def answer_settings(config: Config) -> dict[str, object]:
+    """The settings that decide what the model answers to a given prompt: the model, how its
+    prompt is framed and how it decodes. Result caches and audit keys hash these, so a change
+    to any of them re-asks the model. (The server URL is not here: callers decide.)"""
+    return {
+        "backend": config.backend,
+        "model": config.model or "",
+        "chat_template": str(config.chat_template or ""),
+        "structured_output": config.structured_output,
+        "max_new_tokens": config.max_new_tokens,
+        "temperature": config.temperature,
+        "seed": config.seed,
+        "instructions": config.instructions,
+    }

@@ -19,6 +19,7 @@ from unidiff.patch import Hunk as UnidiffHunk
 from unidiff.patch import PatchSet
 
 from reviewbot.diff_header import Header, git_header_paths, parse_header
+from reviewbot.encoding import decode_source
 from reviewbot.errors import DiffParseError
 from reviewbot.languages import language_for
 from reviewbot.types import DiffLine, FileDiff, FileStatus, Hunk, LineKind, Skipped
@@ -27,7 +28,6 @@ _HUNK_HEADER = re.compile(rb"^@@ -\d+(?:,(\d+))? \+\d+(?:,(\d+))? @@")
 _SUBPROJECT = re.compile(r"Subproject commit [0-9a-f]{7,64}(?:-dirty)?")
 _SUBMODULE_MODE = "160000"
 # tried in order when a section is not UTF-8; latin-1 cannot fail (every byte is a character)
-_FALLBACK_ENCODINGS = ("cp1252", "latin-1")
 _KINDS = {"+": LineKind.ADD, "-": LineKind.DEL, " ": LineKind.CTX}
 
 
@@ -123,25 +123,12 @@ def parse_diff(data: bytes) -> tuple[list[FileDiff], list[Skipped]]:
     files: list[FileDiff] = []
     skipped: list[Skipped] = []
     for section in sections:
-        text, note = _decode(b"\n".join(lines[section.start : section.end]))
+        text, note = decode_source(b"\n".join(lines[section.start : section.end]))
         try:
             files.append(_file(text.split("\n"), section, note))
         except (DiffParseError, UnidiffParseError) as exc:
             skipped.append(Skipped(_guess_path(text), f"could not parse this file's diff: {exc}"))
     return files, skipped
-
-
-def _decode(raw: bytes) -> tuple[str, str | None]:
-    try:
-        return raw.decode("utf-8"), None
-    except UnicodeDecodeError:
-        pass
-    for encoding in _FALLBACK_ENCODINGS:
-        try:
-            return raw.decode(encoding), f"not valid UTF-8; decoded as {encoding}"
-        except UnicodeDecodeError:
-            continue
-    raise AssertionError("latin-1 decodes any bytes")
 
 
 def _guess_path(text: str) -> str:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from reviewbot.audit.progress import unit_key
 from reviewbot.audit.select import Selection
 from reviewbot.audit.units import MAX_UNIT_LINES, Unit, estimate_tokens, split_file
-from reviewbot.config import Config
+from reviewbot.config import Config, answer_settings
 from reviewbot.errors import ConfigError
 from reviewbot.findings import findings_json_schema
 from reviewbot.render import CATEGORIES, PromptRenderer
@@ -62,18 +62,7 @@ def audit_settings(config: Config, templates: str) -> str:
     """sha256 hex of what decides a unit's findings besides its code: model, prompts and
     sampling. The server URL is left out on purpose: shards on different endpoints of one
     cluster must compute the same keys."""
-    parts = {
-        "format": KEY_FORMAT,
-        "backend": config.backend,
-        "model": config.model or "",
-        "chat_template": str(config.chat_template or ""),
-        "structured_output": config.structured_output,
-        "max_new_tokens": config.max_new_tokens,
-        "temperature": config.temperature,
-        "seed": config.seed,
-        "instructions": config.instructions,
-        "templates": templates,
-    }
+    parts = {"format": KEY_FORMAT, **answer_settings(config), "templates": templates}
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from reviewbot import git
 from reviewbot.config import Config
+from reviewbot.encoding import decode_source
 from reviewbot.errors import ConfigError
 from reviewbot.filters import filter_files, skip_reason_for_path
 from reviewbot.languages import language_for
@@ -27,7 +28,6 @@ NOT_CODE = frozenset({"markdown", "restructuredtext", "json", "jupyter"})
 # git's own test for binary content: a NUL byte in the first 8000 bytes (xdiff's buffer_is_binary).
 BINARY_PROBE_BYTES = 8000
 _WALK_SKIP_DIRS = frozenset({".git", ".hg", ".svn"})
-_FALLBACK_ENCODINGS = ("cp1252", "latin-1")
 
 
 @dataclass(frozen=True)
@@ -126,7 +126,7 @@ def _examine(root: Path, name: str, config: Config) -> SourceFile | str:
         return data
     if b"\0" in data[:BINARY_PROBE_BYTES]:
         return "binary file"
-    text, note = _decode(data)
+    text, note = decode_source(data, strip_bom=True)
     if not text.strip():
         return "empty file"
     eol = "crlf" if "\r\n" in text else "lf"
@@ -151,16 +151,3 @@ def _read(path: Path, config: Config) -> bytes | str:
         return "missing from the work tree"
     except OSError as exc:
         return f"unreadable ({exc.strerror})"
-
-
-def _decode(data: bytes) -> tuple[str, str | None]:
-    try:
-        return data.decode("utf-8-sig"), None
-    except UnicodeDecodeError:
-        pass
-    for encoding in _FALLBACK_ENCODINGS:
-        try:
-            return data.decode(encoding), f"not valid UTF-8; decoded as {encoding}"
-        except UnicodeDecodeError:
-            continue
-    raise AssertionError("latin-1 decodes any bytes")
