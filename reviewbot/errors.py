@@ -1,4 +1,4 @@
-"""The exception tree. Library code raises these; only ``reviewbot.cli`` prints them.
+"""The exception tree. Library code raises these; only ``reviewbot.error_handler`` prints them.
 
 ReviewbotError
  ├── ConfigError            bad configuration value, unknown backend, bad flag combination
@@ -9,9 +9,17 @@ ReviewbotError
  ├── SuggestionError        a suggestion that cannot be applied as asked (range outside the file)
  ├── SerializeError         stored review data that does not match the schema
  ├── PrivacyError           an endpoint outside the local network without an explicit allow
- └── BackendError           an engine or server failed
-      ├── BackendUnavailable  cannot be reached / not installed / no GPU (retrying won't help now)
-      └── BackendTimeout      no answer within the deadline
+ ├── BackendError           an engine or server failed
+ │    ├── BackendUnavailable  cannot be reached / not installed / no GPU (retrying won't help now)
+ │    └── BackendTimeout      no answer within the deadline
+ │         └── DeadlineExceeded   the hook's total deadline passed (commands/hook.py)
+ │
+ │   Errors of one edge live next to it:
+ ├── StoreError             the SQLite result cache (store.py)
+ ├── ProgressError          an audit state file (audit/progress.py)
+ ├── BenchDBError           a bench results file (bench/benchdb.py)
+ ├── RequestRejected, QueueFull, BatcherClosed   reviewbot serve (serve/)
+ └── GitHubError            the GitHub API, with its own subtree (github/errors.py)
 """
 
 from __future__ import annotations
