@@ -94,17 +94,28 @@ class _Index:
 
 
 def anchor_findings(raws: Iterable[RawFinding], files: Mapping[str, FileDiff]) -> list[Finding]:
-    """Anchor each finding (see ``anchor_finding``), keeping the first of exact duplicates
-    (same fingerprint, side and line), in the model's order."""
-    seen: set[tuple[str, Side, int | None]] = set()
-    placed = []
-    for raw in raws:
-        finding = anchor_finding(raw, files)
-        key = (finding.fingerprint, finding.side, finding.line)
-        if key not in seen:
-            seen.add(key)
-            placed.append(finding)
-    return placed
+    """Anchor each finding (see ``anchor_finding``) in the model's order, without repeats
+    (see ``drop_duplicates``)."""
+    return drop_duplicates(anchor_finding(raw, files) for raw in raws)
+
+
+def drop_duplicates(findings: Iterable[Finding]) -> list[Finding]:
+    """``findings`` in order, each said once: repeats of the same message on the same spot
+    (fingerprint, side, lines) are merged into the most severe of them. Different messages on
+    one line are different findings and all stay."""
+    kept: dict[tuple[object, ...], Finding] = {}
+    for finding in findings:
+        key = (
+            finding.fingerprint,
+            finding.side,
+            finding.line,
+            finding.end_line,
+            normalize_code(finding.message).lower(),
+        )
+        first = kept.setdefault(key, finding)
+        if finding.severity.rank > first.severity.rank:
+            kept[key] = finding
+    return list(kept.values())
 
 
 def anchor_finding(raw: RawFinding, files: Mapping[str, FileDiff]) -> Finding:

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import reviewbot
+from reviewbot.anchor import drop_duplicates
 from reviewbot.config import Config, answer_settings
 from reviewbot.diff_text import format_file_diff
 from reviewbot.filters import filter_files
@@ -225,12 +226,9 @@ def review_from_cache(
 
 
 def merge_findings(findings: Iterable[Finding]) -> tuple[Finding, ...]:
-    """Drop repeats (same fingerprint, line and side; the first wins) and order by path, line,
-    most severe first. ``pipeline.review`` uses this too, so cached and fresh runs print alike."""
-    seen: dict[tuple[str, int | None, str], Finding] = {}
-    for finding in findings:
-        seen.setdefault((finding.fingerprint, finding.line, finding.side.value), finding)
-    return tuple(sorted(seen.values(), key=_order))
+    """Without repeats (``anchor.drop_duplicates``), ordered by path, line, most severe first.
+    ``pipeline.review`` uses this too, so cached and fresh runs print alike."""
+    return tuple(sorted(drop_duplicates(findings), key=_order))
 
 
 def _order(f: Finding) -> tuple[str, int, int]:

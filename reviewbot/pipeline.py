@@ -171,7 +171,8 @@ def review(
     results = [read_completion(c, r) for c, r in zip(chunks, completions, strict=True)]
     if cache is not None:
         _store(cache, todo, chunks, results)
-    done = {f.path for c in chunks for f in c.files} | {path for path, _ in cached}
+    answered = [c for c, r in zip(chunks, results, strict=True) if r.error is None]
+    done = {f.path for c in answered for f in c.files} | {path for path, _ in cached}
     fresh = [f for r in results for f in r.findings]
     return Review(
         findings=merge_findings([*(f for _, found in cached for f in found), *fresh]),

@@ -327,3 +327,20 @@ def test_fingerprint_ignores_whitespace_and_line_numbers() -> None:
     assert fingerprint("p", "a b", "bug") != fingerprint("p", "a b", "style")
     assert fingerprint("p", "a b", "bug") == fingerprint("p", "a\tb\n", "bug")
     assert len(fingerprint("p", "x", "bug")) == 16
+
+
+def test_different_messages_on_one_line_are_all_kept() -> None:
+    info = raw(11, severity=Severity.INFO, message="Style nit.")
+    critical = raw(11, severity=Severity.CRITICAL, message="Crashes on empty input.")
+    placed = anchor_findings([info, critical], FILES)
+    assert [(f.line, f.severity) for f in placed] == [
+        (11, Severity.INFO),
+        (11, Severity.CRITICAL),
+    ]
+
+
+def test_repeated_message_keeps_its_most_severe_copy() -> None:
+    low = raw(11, severity=Severity.INFO, message="Crashes on  empty input.")
+    high = raw(11, severity=Severity.ERROR, message="crashes on empty input.")
+    [placed] = anchor_findings([low, high], FILES)
+    assert placed.severity is Severity.ERROR

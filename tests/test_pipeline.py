@@ -10,6 +10,7 @@ import gitrepo
 
 from reviewbot import pipeline
 from reviewbot.backends.fake import FakeBackend
+from reviewbot.commands.output import exit_code
 from reviewbot.config import Config
 from reviewbot.diff import parse_diff
 from reviewbot.errors import ConfigError
@@ -105,6 +106,9 @@ def test_one_bad_chunk_does_not_sink_the_others(git_repo: Path) -> None:
         ("b.py", 6, Placement.INLINE)
     ]
     assert not review.failed
+    # an incomplete review is not a clean one: a.py was not reviewed, and the exit code says so
+    assert review.reviewed_files == ("b.py",)
+    assert exit_code(review, fail_on=None) == 1
 
 
 def test_every_chunk_failing_is_a_failed_review(git_repo: Path) -> None:

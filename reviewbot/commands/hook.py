@@ -285,10 +285,11 @@ def _unavailable_code(config: Config) -> int:
 
 
 def _exit_code(review: Review, config: Config, target: Target, err: TextIO) -> int:
-    if review.failed:
-        # The model answered, but nothing usable: the same policy as no model at all.
+    if review.errors:
+        # Part or all of the answer was unusable: the same policy as no model at all.
         policy = "blocked" if config.on_unavailable == "fail" else "goes ahead"
-        say(err, f"no usable review, the {target.action} {policy} (on_unavailable)")
+        what = "no usable review" if review.failed else "review incomplete"
+        say(err, f"{what}, the {target.action} {policy} (on_unavailable)")
         return _unavailable_code(config)
     fail_on = config.fail_on
     if fail_on is not None and any(f.severity.rank >= fail_on.rank for f in review.findings):

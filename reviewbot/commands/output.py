@@ -66,8 +66,9 @@ def write_report(
 
 
 def exit_code(review: Review, fail_on: Severity | None) -> int:
-    """1 when every chunk failed or a finding reaches ``fail_on``; else 0."""
-    if review.failed:
+    """1 when any chunk failed (an incomplete review must not pass as clean) or a finding
+    reaches ``fail_on``; else 0."""
+    if review.errors:
         return EXIT_FAIL
     if fail_on is not None and any(f.severity.rank >= fail_on.rank for f in review.findings):
         return EXIT_FAIL

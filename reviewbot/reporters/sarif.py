@@ -3,7 +3,7 @@
 One run; one rule per category (``reviewbot/<category>``); partialFingerprints carry the finding's
 rebase-stable fingerprint. SARIF describes the current files, so findings on removed (LEFT) lines
 point at the file without a region and say the old line in the message. Chunk errors, skipped files
-and cut-off outputs become toolExecutionNotifications; ``executionSuccessful`` is false when every
+and cut-off outputs become toolExecutionNotifications; ``executionSuccessful`` is false when any
 chunk failed. GitHub accepts at most 25,000 results per run: beyond that the most severe are kept
 and a notification says how many were left out.
 """
@@ -175,7 +175,8 @@ def _invocation(review: Review, dropped: int, max_results: int) -> dict[str, Any
                 "results per run are accepted by GitHub code scanning; the most severe were kept",
             )
         )
-    return {"executionSuccessful": not review.failed, "toolExecutionNotifications": notes}
+    # any failed chunk means part of the diff was not reviewed: not a successful execution
+    return {"executionSuccessful": not review.errors, "toolExecutionNotifications": notes}
 
 
 def _note(level: str, text: str) -> dict[str, Any]:

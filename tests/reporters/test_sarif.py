@@ -157,7 +157,7 @@ def test_results(review: Review) -> None:
 def test_invocation_reports_errors_skips_and_cut_off_outputs(review: Review) -> None:
     assert render(review)["runs"][0]["invocations"] == [
         {
-            "executionSuccessful": True,
+            "executionSuccessful": False,  # one chunk failed: part of the diff was not reviewed
             "toolExecutionNotifications": [
                 {
                     "level": "error",
