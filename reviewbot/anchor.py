@@ -163,11 +163,13 @@ def _resolve_path(said: str, files: Mapping[str, FileDiff]) -> tuple[FileDiff | 
 
 
 def _place(raw: RawFinding, path: str, index: _Index) -> Finding:
+    if raw.line is None:
+        return _place_by_quote_alone(raw, path, index)
     end_line = raw.end_line if raw.end_line is not None and raw.end_line > raw.line else None
     stated = index.spot(raw.side, raw.line, end_line)
     moved, why = None, None
     for quote in _quote_variants(raw.quote):
-        moved, why = _follow_quote(raw, stated, quote, index)
+        moved, why = _follow_quote(raw, raw.line, stated, quote, index)
         if why != _NOT_FOUND:
             break
     if moved is not None:
@@ -189,8 +191,25 @@ def _place(raw: RawFinding, path: str, index: _Index) -> Finding:
     return replace(_unplaced(raw, path, Placement.FILE), note=_join(note, why))
 
 
+def _place_by_quote_alone(raw: RawFinding, path: str, index: _Index) -> Finding:
+    """A finding without a line number: where its quote is, if that is one place; else FILE."""
+    for quote in _quote_variants(raw.quote):
+        found = index.find(quote, raw.side) or index.find(quote, _other(raw.side))
+        if len(found) == 1:
+            note = f"no line number given: quoted code found at {found[0].describe()}"
+            return _inline(raw, path, index, found[0], note, keep_suggestion=False)
+    note = "the model gave no usable line number"
+    if raw.suggestion is not None:
+        note += "; suggestion dropped: no line to apply it to"
+    return replace(_unplaced(raw, path, Placement.FILE), note=note)
+
+
+def _other(side: Side) -> Side:
+    return Side.LEFT if side is Side.RIGHT else Side.RIGHT
+
+
 def _follow_quote(
-    raw: RawFinding, stated: _Spot | None, quote: list[str], index: _Index
+    raw: RawFinding, line: int, stated: _Spot | None, quote: list[str], index: _Index
 ) -> tuple[_Spot | None, str | None]:
     """Where the quote says the finding is, if that differs from the stated spot and is certain;
     else (None, why not)."""
@@ -200,13 +219,12 @@ def _follow_quote(
     if not found and stated is None:
         # e.g. LEFT said of an added line. A valid stated spot never changes side: models quote
         # the removed code when they comment on its replacement.
-        other = Side.LEFT if raw.side is Side.RIGHT else Side.RIGHT
-        found = index.find(quote, other)
+        found = index.find(quote, _other(raw.side))
     if not found:
         return None, _NOT_FOUND
     if len(found) == 1:
         return found[0], None
-    hunk = index.hunk_at(found[0].side, raw.line)
+    hunk = index.hunk_at(found[0].side, line)
     near = [spot for spot in found if spot.hunk == hunk]
     if len(near) == 1:
         return near[0], None

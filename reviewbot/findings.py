@@ -108,6 +108,7 @@ class ParsedOutput:
     findings: tuple[RawFinding, ...]
     truncated: bool
     problems: tuple[str, ...]
+    discarded: tuple[str, ...] = ()  # the problems that made a finding unusable (no path...)
 
 
 def parse_output(text: str, finish_reason: FinishReason) -> ParsedOutput:
@@ -135,10 +136,13 @@ def parse_output(text: str, finish_reason: FinishReason) -> ParsedOutput:
             raw=text,
         )
     findings = []
+    discarded = []
     for number, item in enumerate(items, start=1):
         finding = _normalize(number, item, problems)
         if finding is not None:
             findings.append(finding)
+        else:
+            discarded.append(problems[-1])
     if items and not findings:
         # Findings were given but none is usable: that is a failure, not "no findings".
         raise OutputParseError(
@@ -146,7 +150,7 @@ def parse_output(text: str, finish_reason: FinishReason) -> ParsedOutput:
             + "; ".join(problems),
             raw=text,
         )
-    return ParsedOutput(tuple(findings), truncated, tuple(problems))
+    return ParsedOutput(tuple(findings), truncated, tuple(problems), tuple(discarded))
 
 
 _THINK_OPEN = re.compile(r"<think>", re.IGNORECASE)
@@ -262,10 +266,7 @@ def _normalize(number: int, item: object, problems: list[str]) -> RawFinding | N
             problems.append(f"{where}: {name} {what}; dropped")
             return None
     assert isinstance(path, str) and isinstance(message, str)
-    lines = _lines(where, fields, problems)
-    if lines is None:
-        return None
-    line, end_line, range_known = lines
+    line, end_line, range_known = _lines(where, fields, problems)
     suggestion = _text(where, "suggestion", fields.get("suggestion"), problems)
     if suggestion is not None and not range_known:
         suggestion = None
@@ -319,15 +320,16 @@ def _line_numbers(value: object) -> tuple[int, int | None] | None:
 
 def _lines(
     where: str, fields: dict[str, object], problems: list[str]
-) -> tuple[int, int | None, bool] | None:
-    """(line, end_line or None for one line, whether the stated range is usable); None when
-    there is no line number."""
+) -> tuple[int | None, int | None, bool]:
+    """(line or None when there is no usable line number, end_line or None for one line,
+    whether the stated range is usable). A finding without a line is still a finding: it is
+    placed by its quote or on its file, never dropped."""
     stated = fields.get("line")
     lines = _line_numbers(stated)
     if lines is None:
         what = "is missing" if stated is None else f"{stated!r} is not a line number"
-        problems.append(f"{where}: line {what}; dropped")
-        return None
+        problems.append(f"{where}: line {what}; placed by its quote or on its file")
+        return None, None, False
     line, end_line = lines
     value = fields.get("end_line")
     if end_line is not None or value is None:

@@ -55,6 +55,7 @@ class ChunkResult:
     findings: tuple[Finding, ...]
     error: ChunkError | None
     truncated: bool
+    discarded: tuple[str, ...] = ()  # "PATHS: finding N: why" for findings beyond use
 
 
 def plan_requests(
@@ -104,7 +105,9 @@ def read_completion(chunk: Chunk, completion: Completion) -> ChunkResult:
     for problem in parsed.problems:
         log.info("model answer for %s: %s", ", ".join(paths), problem)
     placed = [_fit_suggestion(f, files) for f in anchor_findings(parsed.findings, files)]
-    return ChunkResult(tuple(placed), None, parsed.truncated)
+    where = ", ".join(paths)
+    discarded = tuple(f"{where}: {why}" for why in parsed.discarded)
+    return ChunkResult(tuple(placed), None, parsed.truncated, discarded)
 
 
 def _fit_suggestion(finding: Finding, files: Mapping[str, FileDiff]) -> Finding:
@@ -186,6 +189,7 @@ def review(
             truncated_outputs=sum(r.truncated for r in results),
         ),
         reviewed_files=tuple(dict.fromkeys(f.path for f in files if f.path in done)),
+        discarded=tuple(why for r in results for why in r.discarded),
     )
 
 

@@ -156,10 +156,14 @@ class Completion:
 
 @dataclass(frozen=True)
 class RawFinding:
-    """A finding as the model stated it, before it is checked against the diff."""
+    """A finding as the model stated it, before it is checked against the diff.
+
+    line: 1-based, numbering of ``side``; None when the model gave no usable line number (the
+    finding is then placed by its quote, or on its file).
+    """
 
     path: str
-    line: int
+    line: int | None
     end_line: int | None
     side: Side
     severity: Severity
@@ -217,6 +221,9 @@ class Review:
     errors: tuple[ChunkError, ...] = ()
     stats: Stats = field(default_factory=Stats)
     reviewed_files: tuple[str, ...] = ()
+    # findings in model answers that could not be used at all (no path, no message, not an
+    # object), each with where and why: never dropped without a word
+    discarded: tuple[str, ...] = ()
 
     @property
     def failed(self) -> bool:

@@ -90,7 +90,7 @@ GONE = FileDiff(
 FILES = {diff.path: diff for diff in (APP, RENAMED, GONE)}
 
 
-def raw(line: int, **changes: object) -> RawFinding:
+def raw(line: int | None, **changes: object) -> RawFinding:
     base = RawFinding(
         path="src/app.py",
         line=line,
@@ -344,3 +344,17 @@ def test_repeated_message_keeps_its_most_severe_copy() -> None:
     high = raw(11, severity=Severity.ERROR, message="crashes on empty input.")
     [placed] = anchor_findings([low, high], FILES)
     assert placed.severity is Severity.ERROR
+
+
+def test_no_line_number_is_placed_by_a_unique_quote() -> None:
+    placed = anchor_finding(raw(None, quote="s = sum(items)"), FILES)
+    assert (placed.placement, placed.line) == (Placement.INLINE, 11)
+    assert placed.note == "no line number given: quoted code found at line 11"
+
+
+def test_no_line_number_and_no_quote_goes_on_the_file() -> None:
+    placed = anchor_finding(raw(None, suggestion="x"), FILES)
+    assert (placed.placement, placed.line, placed.suggestion) == (Placement.FILE, None, None)
+    assert placed.note == (
+        "the model gave no usable line number; suggestion dropped: no line to apply it to"
+    )

@@ -75,6 +75,7 @@ def test_golden_output(name: str) -> None:
     assert [_as_json(f) for f in parsed.findings] == expected["findings"]
     assert parsed.truncated is expected["truncated"]
     assert list(parsed.problems) == expected["problems"]
+    assert list(parsed.discarded) == expected.get("discarded", [])
 
 
 @pytest.mark.parametrize("name", CASES)
@@ -89,6 +90,8 @@ def test_parsed_findings_satisfy_the_schema_model(name: str) -> None:
     except OutputParseError:
         return
     for finding in parsed.findings:
+        if finding.line is None:
+            continue  # no usable line number: kept for placement by quote or on its file
         FindingModel.model_validate(_as_json(finding))
 
 
@@ -255,11 +258,20 @@ def test_answer_after_an_echoed_diff_full_of_json_is_found() -> None:
 
 
 def test_findings_of_which_none_is_usable_are_an_error() -> None:
-    text = '{"findings": [{"path": "a.py", "message": "no line"}, 7]}'
+    text = '{"findings": [{"path": "a.py", "line": 3}, 7]}'
     with pytest.raises(OutputParseError) as caught:
         parse_output(text, FinishReason.STOP)
     assert str(caught.value) == (
         "none of the 2 findings in the model's answer could be used: "
-        "finding 1: line is missing; dropped; "
+        "finding 1: message is missing; dropped; "
         "finding 2: not an object but int; dropped"
     )
+
+
+def test_a_finding_without_a_line_number_is_kept() -> None:
+    text = '{"findings": [{"path": "a.py", "message": "no line", "quote": "x = 1", '
+    text += '"severity": "error", "category": "bug"}]}'
+    parsed = parse_output(text, FinishReason.STOP)
+    assert [(f.path, f.line, f.quote) for f in parsed.findings] == [("a.py", None, "x = 1")]
+    assert parsed.problems == ("finding 1: line is missing; placed by its quote or on its file",)
+    assert parsed.discarded == ()

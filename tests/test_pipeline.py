@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from reviewbot.findings import findings_json_schema
 from reviewbot.git import staged_diff
 from reviewbot.render import PromptRenderer
 from reviewbot.reporters.sarif import sarif_log
+from reviewbot.reporters.terminal import TerminalReporter
 from reviewbot.types import Completion, FileDiff, FinishReason, Placement
 
 CONFIG = Config(backend="fake", max_new_tokens=256, seed=7)
@@ -41,7 +43,7 @@ def answer(*findings: dict[str, Any]) -> str:
     return json.dumps({"findings": list(findings)})
 
 
-def finding(path: str, line: int, quote: str, **extra: Any) -> dict[str, Any]:
+def finding(path: str, line: int, quote: str | None, **extra: Any) -> dict[str, Any]:
     base = {
         "path": path,
         "line": line,
@@ -160,3 +162,27 @@ def test_unreviewable_files_are_listed_not_sent(git_repo: Path) -> None:
     }
     assert len(backend.requests) == 1
     assert "package-lock" not in backend.requests[0].messages[1].content
+
+
+def test_findings_beyond_use_are_reported_not_dropped(git_repo: Path) -> None:
+    files = staged_files(git_repo, {"a.py": "x = 1\n"}, {"a.py": "x = 2\n"})
+    text = json.dumps(
+        {
+            "findings": [
+                finding("a.py", 1, "x = 2"),
+                {**finding("a.py", 1, None), "line": -3, "message": "no good line"},
+                {"path": "a.py", "line": 1},
+            ]
+        }
+    )
+    review = run(files, FakeBackend([text]))
+    assert [(f.line, f.placement, f.message) for f in review.findings] == [
+        (None, Placement.FILE, "no good line"),
+        (1, Placement.INLINE, "wrong"),
+    ]
+    assert review.discarded == ("a.py: finding 3: message is missing; dropped",)
+    out = io.StringIO()
+    TerminalReporter(out).report(review)
+    assert "unusable findings in the model's answers:\n  a.py: finding 3: message is missing" in (
+        out.getvalue()
+    )

@@ -80,6 +80,7 @@ def test_review_to_dict_has_version_and_failed_first() -> None:
         "errors",
         "stats",
         "reviewed_files",
+        "discarded",
     ]
     assert data["schema_version"] == SCHEMA_VERSION == 1
     assert data["failed"] is False

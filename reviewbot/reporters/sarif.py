@@ -159,6 +159,7 @@ def _invocation(review: Review, dropped: int, max_results: int) -> dict[str, Any
         _note("error", f"chunk failed ({', '.join(e.paths)}): {e.reason}") for e in review.errors
     ]
     notes += [_note("note", f"skipped {s.path}: {s.reason}") for s in review.skipped]
+    notes += [_note("warning", f"unusable finding: {why}") for why in review.discarded]
     if review.stats.truncated_outputs:
         notes.append(
             _note(

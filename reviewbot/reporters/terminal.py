@@ -129,6 +129,9 @@ class TerminalReporter:
         if review.errors:
             lines.append("chunk errors:")
             lines += [f"  {', '.join(e.paths) or '(no files)'}: {e.reason}" for e in review.errors]
+        if review.discarded:
+            lines.append("unusable findings in the model's answers:")
+            lines += [f"  {_text(why)}" for why in review.discarded]
         cut = review.stats.truncated_outputs
         if cut:
             lines.append(
