@@ -29,6 +29,7 @@ else:
 Status = Literal["ok", "unchecked", "unsafe"]
 _LEADING = re.compile(r"[ \t]*")
 _BACKTICKS = re.compile(r"`+")
+_WORDS = re.compile(r"\w+")
 
 
 @dataclass(frozen=True)
@@ -185,13 +186,22 @@ def _duplicated_neighbour(
     for index, edge, replaced, which, where in neighbours:
         if not 0 <= index < len(lines) or not lines[index].strip():
             continue
-        neighbour = lines[index].rstrip()
-        if edge.rstrip() == neighbour and replaced.rstrip() != neighbour:
+        neighbour = lines[index].strip()
+        if replaced.strip() != neighbour and _repeats(edge, lines[index]):
             return (
                 f"its {which} line repeats line {index + 1} just {where} the range "
-                f"({neighbour.strip()!r}); applying it would duplicate that line"
+                f"({neighbour!r}); applying it would duplicate that line"
             )
     return None
+
+
+def _repeats(edge: str, neighbour: str) -> bool:
+    """Whether a suggestion's edge line repeats its neighbour: exactly, or, for a line with two
+    or more words (not a lone ``}`` or ``end``, which blocks legitimately repeat), also at
+    another indentation (re-basing the suggestion's indentation moves a repeated line too)."""
+    if edge.rstrip() == neighbour.rstrip():
+        return True
+    return edge.strip() == neighbour.strip() and len(_WORDS.findall(neighbour)) >= 2
 
 
 def _python_error(text: str) -> str | None:

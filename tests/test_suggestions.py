@@ -249,3 +249,14 @@ def test_to_file_eol() -> None:
     assert to_file_eol("a\r\nb", "lf") == "a\nb"
     with pytest.raises(SuggestionError, match="unknown line ending 'cr'"):
         to_file_eol("a", "cr")
+
+
+def test_repeated_line_before_the_range_is_caught_after_reindenting() -> None:
+    text = "def add(a, b):\n    return a - b\n"
+    rebased = rebase_indentation("def add(a, b):\n    return a + b", ["    return a - b"])
+    check = check_suggestion("calc.py", "python", text, 2, 2, rebased)
+    assert check == SuggestionCheck(
+        "unsafe",
+        "its first line repeats line 1 just before the range ('def add(a, b):'); applying it "
+        "would duplicate that line",
+    )
