@@ -36,6 +36,26 @@ def path(text: str) -> object:
     return Path(text)
 
 
+def directory(text: str) -> object:
+    """argparse type for ``-C DIR``: an existing directory."""
+    from pathlib import Path
+
+    if not Path(text).is_dir():
+        raise argparse.ArgumentTypeError(f"{text!r} is not a directory")
+    return Path(text)
+
+
+def port(text: str) -> int:
+    """argparse type for ``--port``: 0 (any free port) to 65535."""
+    try:
+        number = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 0 <= number <= 65535:
+        raise argparse.ArgumentTypeError(f"{number} is not a port number (0 to 65535)")
+    return number
+
+
 def config_flags(args: argparse.Namespace) -> dict[str, object]:
     """The options that override configuration (None = not given)."""
     return {name: getattr(args, name, None) for name in CONFIG_FLAGS}
@@ -91,7 +111,7 @@ def _serve(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     serve.add_argument(
         "--host", default="127.0.0.1", help="a non-loopback address needs an API key"
     )
-    serve.add_argument("--port", type=int, default=8080, help="0 picks a free port")
+    serve.add_argument("--port", type=port, default=8080, help="0 picks a free port")
     serve.add_argument("--max-batch-size", dest="max_batch_size", type=int, default=8)
     serve.add_argument("--max-queue", dest="max_queue", type=int, default=64, help="429 beyond")
 
@@ -135,7 +155,7 @@ def _pr(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 def _webhook(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     webhook = sub.add_parser("webhook", help="serve GitHub webhooks; review pull requests")
     webhook.add_argument("--host", default="127.0.0.1")
-    webhook.add_argument("--port", type=int, default=8090)
+    webhook.add_argument("--port", type=port, default=8090)
     webhook.add_argument("--concurrency", type=int, default=1, help="reviews at once")
     webhook.add_argument("--review-drafts", dest="review_drafts", action="store_true")
     add_model_options(webhook)
@@ -207,7 +227,9 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         prog="reviewbot", description="Code review with a local language model."
     )
     parser.add_argument("--version", action="version", version=f"reviewbot {__version__}")
-    parser.add_argument("-C", dest="cwd", type=path, default=None, help="run as if started in DIR")
+    parser.add_argument(
+        "-C", dest="cwd", type=directory, default=None, help="run as if started in DIR"
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, add in COMMANDS.items():
         if command is None or name == command:

@@ -56,7 +56,7 @@ class OutputParseError(ReviewbotError):
 
 
 class PrivacyError(ReviewbotError):
-    pass
+    exit_code = 2  # a configuration matter: base_url or allow_remote
 
 
 class BackendError(ReviewbotError):

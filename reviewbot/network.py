@@ -35,8 +35,9 @@ PRIVATE_NETWORKS = tuple(
 
 _UNIX_SCHEMES = ("unix", "http+unix", "https+unix")
 _ALLOW_HINT = (
-    "If you trust this server with your code, set allow_remote = true under [tool.reviewbot] "
-    "(or REVIEWBOT_ALLOW_REMOTE=1); otherwise point base_url at a server on your network."
+    "If you trust this server with your code, set allow_remote = true in .reviewbot.toml or "
+    "under [tool.reviewbot] (or REVIEWBOT_ALLOW_REMOTE=1, or --allow-remote); otherwise point "
+    "base_url at a server on your network."
 )
 
 
@@ -64,6 +65,11 @@ def check_local_endpoint(
     parts = urlsplit(url)
     if parts.scheme in _UNIX_SCHEMES:
         return
+    if parts.scheme not in ("http", "https"):
+        raise ConfigError(
+            f"base_url {url!r} is not an http:// or https:// URL; expected e.g. "
+            "http://127.0.0.1:8080/v1"
+        )
     host = parts.hostname
     if not host:
         raise ConfigError(f"base_url {url!r} has no host; expected e.g. http://127.0.0.1:8080/v1")

@@ -34,9 +34,9 @@ def test_public_address_is_refused_with_an_explanation() -> None:
     assert str(caught.value) == (
         "refusing to send code to api.example.com (resolves to 8.8.8.8): outside your local "
         "network: 8.8.8.8 (not loopback, private or link-local), so your code would leave your "
-        "network. If you trust this server with your code, set allow_remote = true under "
-        "[tool.reviewbot] (or REVIEWBOT_ALLOW_REMOTE=1); otherwise point base_url at a server "
-        "on your network."
+        "network. If you trust this server with your code, set allow_remote = true in "
+        ".reviewbot.toml or under [tool.reviewbot] (or REVIEWBOT_ALLOW_REMOTE=1, or "
+        "--allow-remote); otherwise point base_url at a server on your network."
     )
 
 
@@ -114,4 +114,10 @@ def test_unix_socket_url_is_local() -> None:
 
 def test_url_without_host_is_a_config_error() -> None:
     with pytest.raises(ConfigError, match="has no host"):
-        check_local_endpoint("127.0.0.1:8080", False, unresolvable)
+        check_local_endpoint("http:///v1", False, unresolvable)
+
+
+@pytest.mark.parametrize("url", ["127.0.0.1:8080", "ftp://x/v1", "localhost/v1"])
+def test_url_that_is_not_http_is_a_config_error(url: str) -> None:
+    with pytest.raises(ConfigError, match="is not an http:// or https:// URL"):
+        check_local_endpoint(url, False, unresolvable)

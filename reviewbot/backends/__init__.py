@@ -31,7 +31,9 @@ def create_backend(config: Config) -> Backend:
         target = BACKENDS[config.backend]
     except KeyError:
         names = ", ".join(sorted(BACKENDS))
-        raise ConfigError(f"unknown backend {config.backend!r}; choose one of: {names}") from None
+        raise ConfigError(
+            f"unknown backend {config.backend!r} (from {config.source}); choose one of: {names}"
+        ) from None
     module_name, _, class_name = target.partition(":")
     cls = getattr(importlib.import_module(module_name), class_name)
     backend: Backend = cls.from_config(config)

@@ -36,13 +36,13 @@ class FakeBackend:
 
     @classmethod
     def from_config(cls, config: Config) -> FakeBackend:
-        """Load scripted answers when ``config.model`` names a ``.json`` file holding a list of
-        strings (answer texts); otherwise start with an empty queue.
+        """Load scripted answers from the file ``config.model`` names (a JSON list of answer
+        texts); with no model set, start with an empty queue (every answer: no findings).
 
         Raises ConfigError when that file is missing or does not hold a list of strings.
         """
         window = config.context_window or 8192
-        if config.model is None or not config.model.endswith(".json"):
+        if config.model is None:
             return cls(context_window=window)
         return cls(_load_responses(Path(config.model)), context_window=window)
 

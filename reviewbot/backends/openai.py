@@ -57,6 +57,10 @@ def estimate_tokens(text: str) -> int:
     return math.ceil(len(text) / 3)
 
 
+# Seconds to wait for the small endpoints (models, props, tokenize), which answer at once.
+PROBE_TIMEOUT = 10.0
+
+
 def read_timeout(config: Config, prompt_chars: int) -> float:
     """Seconds to wait for an answer to a prompt of ``prompt_chars`` characters:
     ``min(timeout_cap, timeout + SECONDS_PER_PROMPT_TOKEN * estimate_tokens(prompt))``."""
@@ -264,8 +268,19 @@ class OpenAIBackend:
     # -- what the server says about itself --------------------------------------------------
 
     def _probe(self, method: str, url: str, body: dict[str, object] | None = None) -> object:
-        """JSON of a 200 answer, else None (the server lacks this endpoint)."""
-        response = self._send(method, url, body, self._timeout(0))
+        """JSON of a 200 answer, else None (the server lacks this endpoint).
+
+        Raises BackendTimeout when the server accepts the connection but does not answer within
+        PROBE_TIMEOUT seconds (these endpoints answer at once on a healthy server)."""
+        read = min(PROBE_TIMEOUT, self._config.timeout)
+        try:
+            response = self._send(method, url, body, httpx.Timeout(read, connect=CONNECT_TIMEOUT))
+        except BackendTimeout:
+            raise BackendTimeout(
+                f"the model server accepted the connection but did not answer {method} {url} "
+                f"within {read:g} s; is it stuck or overloaded? Check the server's log, or "
+                f"restart it ({self.base_url})"
+            ) from None
         if response.status_code != 200:
             return None
         try:

@@ -48,10 +48,18 @@ def read_diff(
 
 def restrict(files: Sequence[FileDiff], paths: Sequence[str]) -> list[FileDiff]:
     """Keep files equal to, or under, one of ``paths`` (repository-relative)."""
+    kept = set(restrict_paths([f.path for f in files], paths))
+    return [f for f in files if f.path in kept]
+
+
+def restrict_paths(changed: Sequence[str], paths: Sequence[str]) -> list[str]:
+    """The paths of ``changed`` equal to, or under, one of ``paths``; all when none given."""
     if not paths:
-        return list(files)
-    prefixes = [p.rstrip("/") for p in paths]
-    return [f for f in files if any(f.path == p or f.path.startswith(p + "/") for p in prefixes)]
+        return list(changed)
+    prefixes = [p.rstrip("/") for p in paths if p.rstrip("/") not in ("", ".")]
+    if len(prefixes) < len(paths):  # "." or the repository root: everything
+        return list(changed)
+    return [c for c in changed if any(c == p or c.startswith(p + "/") for p in prefixes)]
 
 
 def review_files(
@@ -92,15 +100,30 @@ def run_cli(
         stdin=stdin if stdin is not None else sys.stdin.buffer,
     )
     err = stderr if stderr is not None else sys.stderr
-    if not data.strip():
-        what = rev_range or diff_file or "the staged changes"
-        print(f"reviewbot: nothing to review: {what} contain no changes", file=err)
-        return 0
-    files, skipped = parse_diff(data)
+    files, skipped = parse_diff(data) if data.strip() else ([], [])
     files = restrict(files, rel_paths)
+    _warn_unmatched(rel_paths, [*(f.path for f in files), *(s.path for s in skipped)], err)
+    if not files and not skipped:
+        what = rev_range or diff_file or "the staged changes"
+        print(f"reviewbot: nothing to review: {what}: no changes", file=err)
+        if config.output is not None or config.format != "terminal":
+            # an empty report, so CI never picks up a stale one or finds no file
+            write_report(Review(), config, stdout=stdout, environ=environ)
+        return 0
     result = review_files(files, skipped, config, repo)
     write_report(result, config, files=files, stdout=stdout, environ=environ)
     return exit_code(result, config.fail_on)
+
+
+def _warn_unmatched(paths: Sequence[str], changed: Sequence[str], err: TextIO) -> None:
+    """One warning per path argument that names no changed file (paths are literal)."""
+    for path in paths:
+        if not restrict_paths(changed, [path]):
+            print(
+                f"reviewbot: warning: no changes under {path!r} (paths are literal, not "
+                "patterns: use include/exclude globs in the configuration to filter by pattern)",
+                file=err,
+            )
 
 
 def _relative(cwd: Path, repo: Path | None, path: str) -> str:

@@ -58,9 +58,16 @@ def test_from_config_loads_responses_from_a_json_file(tmp_path: Path) -> None:
     ]
 
 
-def test_from_config_without_a_file_starts_empty() -> None:
-    backend = FakeBackend.from_config(Config(backend="fake", model="whatever"))
+def test_from_config_without_a_model_starts_empty() -> None:
+    backend = FakeBackend.from_config(Config(backend="fake"))
     assert backend.context_window == 8192
+    assert backend.complete([request("a")]) == [Completion('{"findings": []}', FinishReason.STOP)]
+
+
+def test_answers_file_of_any_name_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "answers.txt"
+    path.write_text(json.dumps(['{"findings": []}']), encoding="utf-8")
+    backend = FakeBackend.from_config(Config(backend="fake", model=str(path)))
     assert backend.complete([request("a")]) == [Completion('{"findings": []}', FinishReason.STOP)]
 
 

@@ -449,3 +449,18 @@ def test_json_without_a_message_is_an_error_completion(scripted_server: Any) -> 
         error=f"the server at {scripted_server.base_url}/chat/completions answered without "
         'choices[0].message.content: {"choices": []}',
     )
+
+
+def test_a_server_that_never_answers_its_model_list_times_out_with_a_clear_message() -> None:
+    with socket.socket() as silent:  # accepts connections (backlog), never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        port = silent.getsockname()[1]
+        config = Config(base_url=f"http://127.0.0.1:{port}/v1", timeout=0.5, retries=0)
+        with pytest.raises(BackendTimeout) as caught:
+            OpenAIBackend(config).complete([REQUEST])
+    assert str(caught.value) == (
+        "the model server accepted the connection but did not answer GET "
+        f"http://127.0.0.1:{port}/v1/models within 0.5 s; is it stuck or overloaded? Check the "
+        f"server's log, or restart it (http://127.0.0.1:{port}/v1)"
+    )

@@ -225,7 +225,7 @@ def test_public_endpoint_refused_before_any_connection(calc_repo: Path) -> None:
     code, _, err = run(
         calc_repo, "review", "--backend", "openai", "--base-url", "http://8.8.8.8/v1"
     )
-    assert code == 1
+    assert code == 2  # a configuration matter
     assert "8.8.8.8" in err and "allow_remote" in err.replace("-", "_")
 
 
@@ -233,3 +233,28 @@ def test_outside_git_without_patch_is_a_clear_error(tmp_path: Path) -> None:
     code, _, err = run(tmp_path, "review", "--backend", "fake")
     assert code == 1
     assert "not inside a git repository" in err
+
+
+def test_nothing_to_review_still_writes_the_requested_report(
+    git_repo: Path, tmp_path: Path
+) -> None:
+    gitrepo.write(git_repo, "a.py", "x = 1\n")
+    gitrepo.commit(git_repo)
+    stale = tmp_path / "review.sarif"
+    stale.write_text("STALE", encoding="utf-8")
+    code, _, err = run(git_repo, "review", "--format", "sarif", "--output", str(stale))
+    assert code == 0 and "nothing to review" in err
+    report = json.loads(stale.read_text(encoding="utf-8"))
+    assert report["runs"][0]["results"] == []
+
+
+def test_a_path_that_names_no_change_is_warned_about(calc_repo: Path, tmp_path: Path) -> None:
+    model = answers(tmp_path, [])
+    code, _, err = run(
+        calc_repo, "review", "--backend", "fake", "--model", model, "calc.py", "*.py"
+    )
+    assert code == 0
+    assert err.splitlines() == [
+        "reviewbot: warning: no changes under '*.py' (paths are literal, not patterns: use "
+        "include/exclude globs in the configuration to filter by pattern)"
+    ]
