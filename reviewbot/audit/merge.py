@@ -14,6 +14,7 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
+from reviewbot.audit.record import KEY, AuditRecord
 from reviewbot.cache import merge_findings
 from reviewbot.errors import ConfigError
 from reviewbot.serialize import review_from_dict
@@ -22,8 +23,8 @@ from reviewbot.types import ChunkError, Review, Stats
 _LINES = re.compile(r"lines (\d+)-")
 
 
-def read_review(path: Path) -> Review:
-    """A review from a JSON report file (``--format json``).
+def read_report(path: Path) -> tuple[Review, AuditRecord | None]:
+    """A review from a JSON report file (``--format json``), and its audit record if it has one.
 
     Raises ConfigError when the file cannot be read or is not JSON; SerializeError when it is not
     a reviewbot review.
@@ -38,7 +39,9 @@ def read_review(path: Path) -> Review:
         ) from exc
     if not isinstance(data, dict):
         raise ConfigError(f"{path} holds no review object; merge files written with --format json")
-    return review_from_dict(data, source=str(path))
+    record = data.pop(KEY, None)
+    review = review_from_dict(data, source=str(path))
+    return review, None if record is None else AuditRecord.from_dict(record, source=str(path))
 
 
 def merge_reviews(reviews: Sequence[Review]) -> Review:

@@ -19,8 +19,9 @@ from reviewbot.types import ChunkError, Review, Severity, Skipped, Stats
 def assemble(
     jobs: Sequence[Job], results: Mapping[str, UnitResult], skipped: Sequence[Skipped]
 ) -> Review:
-    """The review of ``jobs`` from ``results`` (by unit key). A job without a result is an
-    error ("not audited"), so an incomplete run never reads as a clean one.
+    """The review of ``jobs`` from ``results`` (by unit key). A job without a result, a result
+    with an error and an answer cut off at max_new_tokens (its findings before the cut kept) are
+    errors, so an incomplete run never reads as a clean one.
 
     stats.calls counts units, stats.seconds sums the model time stored for them.
     """
@@ -37,6 +38,8 @@ def assemble(
         found.append(result)
         if result.error is not None:
             errors.append(ChunkError((unit.path,), f"{where}: {result.error}", result.raw))
+        elif result.truncated:
+            errors.append(ChunkError((unit.path,), f"{where}: {_cut_off(result)}"))
     return Review(
         findings=merge_findings(f for r in found for f in r.findings),
         skipped=tuple(skipped),
@@ -49,6 +52,13 @@ def assemble(
             truncated_outputs=sum(r.truncated for r in found),
         ),
         reviewed_files=tuple(dict.fromkeys(job.unit.path for job in jobs)),
+    )
+
+
+def _cut_off(result: UnitResult) -> str:
+    return (
+        f"the answer was cut off after {result.completion_tokens} tokens (max_new_tokens), so "
+        "findings after the cut are missing; raise max_new_tokens to audit this unit again"
     )
 
 

@@ -1,5 +1,9 @@
 """Selected files -> audit jobs: units, their keys, their requests, and a shard's share of them.
 
+Units are sized against the backend's context window with its own tokenizer, the way reviews
+are (``budget.available_tokens``: the window less ``max_new_tokens``, the prompt and a safety
+margin), so every request fits before it is sent (``sizing.fit_file``).
+
 Jobs keep the files' order and, within a file, the units' order. All units of a file share the
 prompt up to their own lines (system text, framing, path, imports), so running them together lets
 engines with prefix caching (vLLM, llama.cpp, exllama's dynamic generator) reuse that prefix.
@@ -9,17 +13,19 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from reviewbot.audit.progress import unit_key
 from reviewbot.audit.select import Selection
-from reviewbot.audit.units import MAX_UNIT_LINES, Unit, estimate_tokens, split_file
+from reviewbot.audit.sizing import fit_file
+from reviewbot.audit.units import MAX_UNIT_LINES, Unit
+from reviewbot.budget import available_tokens
 from reviewbot.config import Config, answer_settings
 from reviewbot.errors import ConfigError
 from reviewbot.findings import findings_json_schema
 from reviewbot.render import CATEGORIES, PromptRenderer
-from reviewbot.types import Message, Request, Severity
+from reviewbot.types import Message, Request, Severity, Skipped
 
 SYSTEM_TEMPLATE = "audit_system.j2"
 USER_TEMPLATE = "audit_user.j2"
@@ -31,6 +37,14 @@ class Job:
     unit: Unit
     key: str
     request: Request
+
+
+@dataclass(frozen=True)
+class Plan:
+    """jobs: in file and line order. skipped: lines that cannot fit the context even alone."""
+
+    jobs: tuple[Job, ...]
+    skipped: tuple[Skipped, ...]
 
 
 @dataclass(frozen=True)
@@ -67,18 +81,25 @@ def audit_settings(config: Config, templates: str) -> str:
 
 
 class Planner:
-    """Builds the jobs of a selection with one renderer and configuration."""
+    """Builds the jobs of a selection with one renderer, configuration and tokenizer.
+
+    count_tokens: the backend's tokenizer. context_window: tokens for prompt + answer.
+    Raises ConfigError when the window leaves no room for code once ``max_new_tokens``, the
+    prompt and the safety margin are taken (``budget.available_tokens``).
+    """
 
     def __init__(
         self,
         renderer: PromptRenderer,
         config: Config,
+        count_tokens: Callable[[str], int],
         context_window: int,
         *,
         max_unit_lines: int = MAX_UNIT_LINES,
     ) -> None:
         self._renderer = renderer
         self._config = config
+        self._count = count_tokens
         self._max_lines = max_unit_lines
         self.system = renderer.render(
             SYSTEM_TEMPLATE,
@@ -88,29 +109,42 @@ class Planner:
             categories=list(CATEGORIES),
         )
         self.settings = audit_settings(config, renderer.template_digest())
-        framing = self._user("", None, (), 1, 1, "", ())
-        overhead = estimate_tokens(self.system + framing)
-        self.unit_tokens = context_window - config.max_new_tokens - overhead
+        self._framing = count_tokens(self._user("", None, (), 1, 1, "", ()))
+        self.unit_tokens = available_tokens(
+            context_window=context_window,
+            reserve_output=config.max_new_tokens,
+            prompt_overhead=count_tokens(self.system) + self._framing,
+        )
         self._schema = findings_json_schema()
 
-    def jobs(self, selection: Selection) -> list[Job]:
+    def plan(self, selection: Selection) -> Plan:
         """One job per unit of every selected file, in file and line order."""
         jobs: list[Job] = []
+        skipped: list[Skipped] = []
         for source in selection.files:
-            for unit in split_file(source, self.unit_tokens, max_lines=self._max_lines):
-                jobs.append(Job(unit, unit_key(unit, self.settings), self.request(unit)))
-        return jobs
+            units, left = fit_file(
+                source, self.measure, self.unit_tokens, max_lines=self._max_lines
+            )
+            jobs += [Job(unit, unit_key(unit, self.settings), self.request(unit)) for unit in units]
+            skipped += left
+        return Plan(tuple(jobs), tuple(skipped))
+
+    def measure(self, unit: Unit) -> int:
+        """Tokens ``unit`` adds to the prompt's fixed part (system message, framing)."""
+        return self._count(self._user_message(unit)) - self._framing
 
     def request(self, unit: Unit) -> Request:
-        user = self._user(
-            unit.path, unit.language, unit.header, unit.start, unit.end, unit.name, unit.lines
-        )
         return Request(
-            messages=(Message("system", self.system), Message("user", user)),
+            messages=(Message("system", self.system), Message("user", self._user_message(unit))),
             max_new_tokens=self._config.max_new_tokens,
             json_schema=self._schema,
             seed=self._config.seed,
             temperature=self._config.temperature,
+        )
+
+    def _user_message(self, unit: Unit) -> str:
+        return self._user(
+            unit.path, unit.language, unit.header, unit.start, unit.end, unit.name, unit.lines
         )
 
     def _user(

@@ -7,13 +7,19 @@ unit's first line at the time, so findings of a unit that only moved are shifted
 
 WAL journal: the runner writes while a second process may read (progress, merge); synchronous
 NORMAL loses no committed row when the process is killed (only, possibly, on a power cut).
+
+The default file has one place per repository, whatever ``--output`` says (``default_path``):
+inside git's own directory (never tracked, shared by linked worktrees, gone with the clone), or,
+outside git, in the user's cache directory under a name derived from the directory's path.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sqlite3
+import subprocess
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
@@ -21,11 +27,11 @@ from pathlib import Path
 from types import TracebackType
 
 from reviewbot.audit.units import Unit
-from reviewbot.errors import ReviewbotError, SerializeError
+from reviewbot.errors import GitError, ReviewbotError, SerializeError
 from reviewbot.serialize import finding_from_dict, finding_to_dict
 from reviewbot.types import Finding
 
-FILE_NAME = ".reviewbot-audit.sqlite"
+FILE_NAME = "reviewbot-audit.sqlite"
 SCHEMA_VERSION = 1
 BUSY_TIMEOUT_MS = 10_000
 _SCHEMA = """CREATE TABLE IF NOT EXISTS results (
@@ -45,6 +51,34 @@ _SCHEMA = """CREATE TABLE IF NOT EXISTS results (
 
 class ProgressError(ReviewbotError):
     """The audit state file cannot be opened, read or written."""
+
+
+def default_path(root: Path, repo: Path | None) -> Path:
+    """Where an audit of ``repo`` (or of the directory ``root`` outside git) keeps its state:
+    ``<git common dir>/reviewbot-audit.sqlite``, else
+    ``<user cache dir>/audit/<sha256 of root's absolute path, 16 hex>.sqlite``.
+
+    Raises GitError when git cannot name the repository's directory.
+    """
+    if repo is not None:
+        return _git_common_dir(repo) / FILE_NAME
+    from platformdirs import user_cache_dir
+
+    digest = hashlib.sha256(os.fsencode(root.resolve())).hexdigest()[:16]
+    return Path(user_cache_dir("reviewbot")) / "audit" / f"{digest}.sqlite"
+
+
+def _git_common_dir(repo: Path) -> Path:
+    """``git rev-parse --git-common-dir``: the main ``.git`` even from a linked worktree."""
+    args = ["git", "rev-parse", "--git-common-dir"]
+    try:
+        proc = subprocess.run(args, cwd=repo, capture_output=True, check=False)
+    except FileNotFoundError as exc:
+        raise GitError("git was not found on PATH; install git or fix PATH") from exc
+    if proc.returncode != 0:
+        stderr = proc.stderr.decode("utf-8", "replace").strip()
+        raise GitError(f"`git rev-parse --git-common-dir` failed in {repo}: {stderr}")
+    return repo / os.fsdecode(proc.stdout.rstrip(b"\n"))  # relative to repo, or absolute
 
 
 @dataclass(frozen=True)

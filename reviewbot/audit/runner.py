@@ -45,7 +45,8 @@ def read_answer(job: Job, completion: Completion) -> UnitResult:
         findings=result.findings,
         error=None if error is None else error.reason,
         raw="" if error is None else error.raw,
-        truncated=result.truncated,
+        # Cut off at max_new_tokens, whether or not the start of the answer could be read.
+        truncated=result.truncated or completion.finish_reason is FinishReason.LENGTH,
         prompt_tokens=completion.prompt_tokens,
         completion_tokens=completion.completion_tokens,
         seconds=completion.seconds,

@@ -80,10 +80,25 @@ def list_paths(root: Path, repo: Path | None, paths: Sequence[str] = ()) -> list
     """Candidate files, ``/``-separated and relative to ``repo`` (or to ``root`` outside git),
     sorted. paths: relative names limiting the listing (files or directories).
 
-    Raises GitError when ``git ls-files`` fails; ConfigError for a path outside the tree.
+    Raises GitError when ``git ls-files`` fails; ConfigError for a path that matches no file
+    (a typo must not read as a clean audit).
     """
-    if repo is not None:
-        return sorted(git.ls_files(repo, paths))
+    found = sorted(git.ls_files(repo, paths)) if repo is not None else _walk(root, paths)
+    for path in paths:
+        if not any(_under(name, path) for name in found):
+            what = "tracked file (git ls-files)" if repo is not None else "file"
+            hint = "; check the spelling, or `git add` it first" if repo is not None else ""
+            raise ConfigError(f"cannot audit {path}: no {what} matches it{hint}")
+    return found
+
+
+def _under(name: str, path: str) -> bool:
+    """Whether ``name`` is the file ``path`` or lies in the directory ``path``."""
+    prefix = path.rstrip("/")
+    return prefix in ("", ".") or name == prefix or name.startswith(prefix + "/")
+
+
+def _walk(root: Path, paths: Sequence[str]) -> list[str]:
     found: list[str] = []
     for start in [root / p for p in paths] or [root]:
         if start.is_file():
@@ -117,10 +132,14 @@ def _examine(root: Path, name: str, config: Config) -> SourceFile | str:
     if reason is not None:
         return reason
     language = language_for(name)
-    if language is None:
-        return "not code (unknown language)"
-    if language in NOT_CODE:
-        return f"not code ({language})"
+    if language is None or language in NOT_CODE:
+        # Only the head is read: enough to tell binary content from text, as git does.
+        head = _read(root / name, config, limit=BINARY_PROBE_BYTES)
+        if isinstance(head, str):
+            return head
+        if b"\0" in head:
+            return "binary file"
+        return f"not code ({language or 'unknown language'})"
     data = _read(root / name, config)
     if isinstance(data, str):
         return data
@@ -136,13 +155,17 @@ def _examine(root: Path, name: str, config: Config) -> SourceFile | str:
     return skipped[0].reason if skipped else source
 
 
-def _read(path: Path, config: Config) -> bytes | str:
-    """The file's bytes, or why it cannot be audited (link, submodule, missing, too large)."""
+def _read(path: Path, config: Config, *, limit: int | None = None) -> bytes | str:
+    """The file's bytes (only the first ``limit`` when given, whatever the file's size), or why
+    it cannot be audited (link, submodule, missing, too large)."""
     if path.is_symlink():
         return "symbolic link"
     if path.is_dir():
         return "submodule"
     try:
+        if limit is not None:
+            with path.open("rb") as handle:
+                return handle.read(limit)
         size = path.stat().st_size
         if size > config.max_file_bytes:
             return f"too large ({size} bytes > {config.max_file_bytes})"

@@ -8,8 +8,10 @@ split between units unless it alone exceeds them; then it is cut at its own nest
 exactly one unit. Each unit carries the file's import/include lines that lie outside it, as
 read-only context, with their real line numbers.
 
-Token counts are estimated from characters (``estimate_tokens``, one token per three characters,
-more than code really takes), so sizing a whole repository needs no tokenizer round trips.
+Here token counts are estimated from characters (``estimate_tokens``, one token per three
+characters), so cutting a file needs no tokenizer round trips. The estimate is only a first pass:
+``reviewbot.audit.sizing`` counts every unit with the model's own tokenizer and cuts again where
+the estimate was wrong.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from reviewbot.errors import ConfigError
 MAX_UNIT_LINES = 150  # default; long units dilute a model's attention even when they fit
 HEADER_MAX_LINES = 40
 NUMBER_CHARS = 8  # "  1234 | " before each line in the prompt
+MIN_UNIT_TOKENS = 20  # below this not even one numbered line of code fits
 
 
 def estimate_tokens(text: str) -> int:
@@ -62,10 +65,10 @@ def split_file(
     """Cut ``source`` into units of at most ``max_tokens`` estimated tokens of numbered text and
     ``max_lines`` lines, in line order, covering every line once.
 
-    Raises ConfigError when ``max_tokens`` cannot hold even one line of numbered code (< 20) or
-    ``max_lines`` < 1.
+    Raises ConfigError when ``max_tokens`` cannot hold even one line of numbered code
+    (< MIN_UNIT_TOKENS) or ``max_lines`` < 1.
     """
-    if max_tokens < 20 or max_lines < 1:
+    if max_tokens < MIN_UNIT_TOKENS or max_lines < 1:
         raise ConfigError(
             f"audit units would hold {max_tokens} tokens / {max_lines} lines; use a model with a "
             "larger context_window, a smaller max_new_tokens or a larger max unit size"

@@ -11,6 +11,7 @@ its arrays and strings (``maxItems``, ``maxLength``) and finish_reason "length" 
 
 from __future__ import annotations
 
+import ctypes
 import json
 import time
 from collections.abc import Mapping, Sequence
@@ -36,7 +37,25 @@ def _import_llama_cpp() -> ModuleType:
             f"llama-cpp-python is not installed: {INSTALL_HINT}; or choose another backend"
         ) from exc
     llama_cpp: ModuleType = module
+    _silence_native_log(llama_cpp)
     return llama_cpp
+
+
+_QUIET_LOG: list[Any] = []  # keeps the ctypes callback alive while llama.cpp holds it
+
+
+def _silence_native_log(llama_cpp: ModuleType) -> None:
+    """Route llama.cpp's own log (printed to stderr from C, even with verbose=False, e.g. the
+    context-size notice of the vocabulary-only probe) nowhere: a hook's output is the review."""
+    if _QUIET_LOG:
+        return
+
+    @llama_cpp.llama_log_callback  # type: ignore[untyped-decorator]
+    def quiet(level: int, text: bytes, user_data: Any) -> None:
+        return None
+
+    _QUIET_LOG.append(quiet)
+    llama_cpp.llama_log_set(quiet, ctypes.c_void_p(0))
 
 
 class LlamaCppBackend:
@@ -100,6 +119,17 @@ class LlamaCppBackend:
 
     def _complete_one(self, request: Request) -> Completion:
         tokens = self._prompt_tokens(self.template.render_segments(request.messages))
+        if len(tokens) + request.max_new_tokens > self.context_window:
+            return Completion(
+                text="",
+                finish_reason=FinishReason.ERROR,
+                prompt_tokens=len(tokens),
+                error=(
+                    f"the prompt ({len(tokens)} tokens) and the answer's {request.max_new_tokens} "
+                    f"tokens do not fit the context window of {self.context_window} tokens; raise "
+                    "context_window (the model allows its trained context) or lower max_new_tokens"
+                ),
+            )
         sampling = engine.sampling_for(request)
         start = time.perf_counter()
         try:

@@ -44,7 +44,7 @@ BACKOFF_SECONDS = 0.5  # first retry delay; doubles each retry
 # 429 and 5xx mean "try again later" (llama.cpp answers 503 while loading a model).
 _RETRY_STATUSES = frozenset({429})
 _START_HINT = (
-    "Is the server running? Start one with `reviewbot serve --model MODEL` or llama.cpp's "
+    "Is the server running? Start one with `reviewbot serve --model MODEL.gguf` or llama.cpp's "
     "`llama-server -m MODEL.gguf --port 8080`, and check base_url"
 )
 
@@ -248,7 +248,7 @@ class OpenAIBackend:
                 outcome = self._client.request(method, url, json=body, timeout=timeout)
             except (httpx.ReadTimeout, httpx.WriteTimeout, httpx.PoolTimeout) as exc:
                 raise BackendTimeout(
-                    f"no answer from {url} (model {self._model or 'not chosen yet'}) within "
+                    f"no answer from {url} (model {self._model or 'chosen by the server'}) within "
                     f"{timeout.read:.1f} s; the model may be too slow for this prompt on this "
                     "machine: raise timeout / timeout_cap, or review a smaller change"
                 ) from exc
@@ -260,8 +260,9 @@ class OpenAIBackend:
                 return outcome
         if isinstance(outcome, httpx.Response):
             return outcome
+        model = self._model or "chosen by the server"
         raise BackendUnavailable(
-            f"cannot reach the model server at {url} (model {self._model or 'not chosen yet'}) "
+            f"cannot reach the model server at {url} (model {model}) "
             f"after {attempts} attempt(s): {outcome}. {_START_HINT} ({self.base_url})."
         )
 

@@ -1,24 +1,27 @@
 """``reviewbot audit``: every file of a repository, unit by unit, resumable and shardable; and
 ``reviewbot report merge``: the JSON reports of several shards -> one report.
 
-The audit's state (one row per audited unit) lives in its own SQLite file, by default
-``.reviewbot-audit.sqlite`` next to ``--output`` (or at the repository root); running the same
-command again only sends the units that have no answer there yet.
+The audit's state (one row per audited unit) lives in its own SQLite file, by default one per
+repository whatever ``--output`` says (``progress.default_path``: inside ``.git``, or the user's
+cache directory outside git); running the same command again only sends the units that have no
+answer there yet. An audit with a unit that failed, was cut off or did not fit exits 1.
 """
 
 from __future__ import annotations
 
+import json
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TextIO
 
 from reviewbot.audit.html import HtmlReporter
-from reviewbot.audit.merge import merge_reviews, read_review
+from reviewbot.audit.merge import merge_reviews, read_report
 from reviewbot.audit.outcome import assemble, at_least
-from reviewbot.audit.plan import Job, Planner, Shard
-from reviewbot.audit.progress import FILE_NAME, ProgressStore
+from reviewbot.audit.plan import Job, Planner, Shard, audit_settings
+from reviewbot.audit.progress import ProgressStore, default_path
+from reviewbot.audit.record import KEY, AuditRecord, check_shards, plan_digest
 from reviewbot.audit.select import Selection, list_paths, select_files, whole_file_diff
 from reviewbot.audit.units import MAX_UNIT_LINES
 from reviewbot.backends.base import Backend
@@ -29,6 +32,7 @@ from reviewbot.errors import ConfigError
 from reviewbot.render import PromptRenderer
 from reviewbot.reporters import OriginalLines
 from reviewbot.reporters.base import count
+from reviewbot.serialize import review_to_dict
 from reviewbot.types import FileDiff, Review, Severity
 
 HTML = "html"  # handled here: Config.format does not list it (yet)
@@ -73,8 +77,16 @@ def run_cli(
     review, selection = audit(config, cwd, repo, backends, options, stderr=err)
     files = [whole_file_diff(source) for source in selection.files]
     shown = at_least(review, options.min_severity)
-    report(shown, config, options, files=files, stdout=stdout, environ=environ)
-    return exit_code(shown, config.fail_on)
+    record = AuditRecord(_digest(config, repo, backends[0], options), options.shard)
+    report(shown, config, options, files=files, stdout=stdout, environ=environ, record=record)
+    return exit_code(shown, config.fail_on)  # 1 on any error: a unit failed, cut off, not sent
+
+
+def _digest(config: Config, repo: Path | None, backend: Backend, options: AuditOptions) -> str:
+    renderer = PromptRenderer.for_repo(repo, config)
+    settings = audit_settings(config, renderer.template_digest())
+    window = config.context_window or backend.context_window
+    return plan_digest(settings, window, options.max_unit_lines)
 
 
 def audit(
@@ -89,27 +101,55 @@ def audit(
     """Select, plan, send what is not done yet, and build the review from the state file.
 
     Raises BackendUnavailable when the engine cannot be used (answers so far are kept),
-    ConfigError / GitError / ProgressError for bad options, git failures, a bad state file.
+    ConfigError / GitError / ProgressError for bad options (a path matching no file, a context
+    window with no room for code), git failures, a bad state file.
     """
     root = repo if repo is not None else cwd
+    state = options.state or default_path(root, repo)
     names = list_paths(root, repo, [_relative(cwd, root, p) for p in options.paths])
-    names = [n for n in names if not Path(n).name.startswith(FILE_NAME)]
+    names = _without_state(names, root, state)
     selection = select_files(root, names, config)
     if not selection.files:
         print("reviewbot: audit: no files to audit", file=stderr)
         return assemble([], {}, selection.skipped), selection
     window = config.context_window or backends[0].context_window
     renderer = PromptRenderer.for_repo(repo, config)
-    planner = Planner(renderer, config, window, max_unit_lines=options.max_unit_lines)
-    jobs = planner.jobs(selection)
-    if options.shard is not None:
-        jobs = [job for job in jobs if options.shard.holds(job.key)]
-    with ProgressStore(options.state or _state_path(config, root)) as store:
+    planner = Planner(
+        renderer, config, backends[0].count_tokens, window, max_unit_lines=options.max_unit_lines
+    )
+    plan = planner.plan(selection)
+    jobs = [job for job in plan.jobs if options.shard is None or options.shard.holds(job.key)]
+    skipped = (*selection.skipped, *plan.skipped)
+    with ProgressStore(state) as store:
         done = store.done_keys()
         todo = list({job.key: job for job in jobs if job.key not in done}.values())
         _announce(selection, jobs, todo, options, stderr)
         _send(todo, backends, store, options, config, stderr, total=len({j.key for j in jobs}))
-        return assemble(jobs, store.results(job.key for job in jobs), selection.skipped), selection
+        review = assemble(jobs, store.results(job.key for job in jobs), skipped)
+    _summarize(review, stderr)
+    return review, selection
+
+
+def _without_state(names: list[str], root: Path, state: Path) -> list[str]:
+    """``names`` less the state file and its journals, when they lie in the audited tree."""
+    try:
+        own = state.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return names
+    return [n for n in names if n not in {own, f"{own}-wal", f"{own}-shm", f"{own}-journal"}]
+
+
+def _summarize(review: Review, err: TextIO) -> None:
+    """Say on stderr when the report is incomplete, so no one reads it as a clean audit."""
+    if not review.errors:
+        return
+    cut = review.stats.truncated_outputs
+    print(
+        f"reviewbot: audit: {len(review.errors)} of {count(review.stats.calls, 'unit')} not "
+        f"fully audited ({cut} cut off at max_new_tokens); they are listed as errors in the "
+        "report, and failed units are sent again on the next run",
+        file=err,
+    )
 
 
 def _send(
@@ -156,10 +196,6 @@ def _announce(
     )
 
 
-def _state_path(config: Config, root: Path) -> Path:
-    return (config.output.parent if config.output is not None else root) / FILE_NAME
-
-
 def _relative(cwd: Path, root: Path, path: str) -> str:
     absolute = (cwd / path).resolve()
     try:
@@ -177,24 +213,32 @@ def report(
     lines: OriginalLines | None = None,
     stdout: TextIO | None = None,
     environ: Mapping[str, str],
+    record: AuditRecord | None = None,
 ) -> None:
-    """Write ``review`` as HTML (``options.report_format``) or in ``config.format``.
+    """Write ``review`` as HTML (``options.report_format``) or in ``config.format``; a JSON
+    report carries ``record`` (``reviewbot.audit.record``) when given.
 
     files: the audited files (whole), for the excerpts; lines: another way to look lines up.
     Raises ConfigError when the output file cannot be written.
     """
-    if options.report_format != HTML:
+    if options.report_format == HTML:
+        lookup = lines if lines is not None else new_side_lines(files)
+        _write(config, stdout, lambda out: HtmlReporter(out, original_lines=lookup).report(review))
+    elif config.format == "json" and record is not None:
+        data = {**review_to_dict(review), KEY: record.to_dict()}
+        text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"  # as the json reporter
+        _write(config, stdout, lambda out: out.write(text))
+    else:
         write_report(review, config, files=files, stdout=stdout, environ=environ)
-        return
-    lines = lines if lines is not None else new_side_lines(files)
+
+
+def _write(config: Config, stdout: TextIO | None, emit: Callable[[TextIO], object]) -> None:
     if config.output is None:
-        HtmlReporter(stdout if stdout is not None else sys.stdout, original_lines=lines).report(
-            review
-        )
+        emit(stdout if stdout is not None else sys.stdout)
         return
     try:
         with config.output.open("w", encoding="utf-8", newline="\n") as handle:
-            HtmlReporter(handle, original_lines=lines).report(review)
+            emit(handle)
     except OSError as exc:
         raise ConfigError(f"cannot write the report to {config.output}: {exc.strerror}") from exc
 
@@ -209,12 +253,22 @@ def merge_cli(
     stdout: TextIO | None = None,
     stderr: TextIO | None = None,
 ) -> int:
-    """``reviewbot report merge FILE...``: excerpts are read from the current work tree."""
-    config, repo = load_for(cwd, flags, environ, stderr=stderr)
-    review = merge_reviews([read_review(cwd / f) for f in files])
+    """``reviewbot report merge FILE...``: excerpts are read from the current work tree.
+
+    Raises ConfigError when two files hold the same shard or come from different audits; a
+    missing shard is a warning and an error in the merged report (exit 1).
+    """
+    err = stderr if stderr is not None else sys.stderr
+    config, repo = load_for(cwd, flags, environ, stderr=err)
+    reports = [(cwd / f, *read_report(cwd / f)) for f in files]
+    record, warnings, missing = check_shards([(path, rec) for path, _, rec in reports])
+    for warning in warnings:
+        print(f"reviewbot: warning: {warning}", file=err)
+    review = merge_reviews([review for _, review, _ in reports])
+    review = replace(review, errors=(*missing, *review.errors))
     lines = work_tree_lines(repo if repo is not None else cwd)
     shown = at_least(review, options.min_severity)
-    report(shown, config, options, lines=lines, stdout=stdout, environ=environ)
+    report(shown, config, options, lines=lines, stdout=stdout, environ=environ, record=record)
     return exit_code(shown, config.fail_on)
 
 

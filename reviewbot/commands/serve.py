@@ -15,6 +15,7 @@ import sys
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from types import FrameType
 from typing import TextIO
@@ -28,6 +29,23 @@ from reviewbot.serve.app import serve_until
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080
+
+
+def in_process_engine(config: Config) -> Config:
+    """``config`` with an in-process backend: ``openai`` (the default, meant for clients) is
+    read as llamacpp for a ``.gguf`` model, since that is the only engine a file can be for.
+
+    Raises ConfigError otherwise: serving ``openai`` would only forward to another server.
+    """
+    if config.backend != "openai":
+        return config
+    if config.model and config.model.lower().endswith(".gguf"):
+        return replace(config, backend="llamacpp")
+    raise ConfigError(
+        "reviewbot serve runs a model in this process; backend 'openai' would only forward to "
+        "another server. Use --backend llamacpp (a .gguf file), exllamav2 or exllamav3 (a model "
+        f"directory) with --model PATH (got model {config.model!r}, from {config.source})"
+    )
 
 
 def run(
@@ -56,12 +74,7 @@ def run(
     out = stdout if stdout is not None else sys.stdout
     api_key = environ.get(API_KEY_VARIABLE) or None
     check_bind_address(host, api_key)
-    if config.backend == "openai":
-        raise ConfigError(
-            "reviewbot serve runs a model in this process; backend 'openai' would only forward "
-            "to another server. Set backend to llamacpp, exllamav2 or exllamav3 and model to "
-            "the model's path"
-        )
+    config = in_process_engine(config)
     backend = backend_factory(config)
     settings = ServeSettings(
         model_id=Path(config.model).name if config.model else backend.name,

@@ -21,6 +21,19 @@ def find_repo(cwd: Path) -> Path | None:
         return None
 
 
+def show_log(stream: TextIO) -> None:
+    """Library warnings (``logging``) as ``reviewbot: warning: ...`` lines on ``stream``, like
+    every other message; INFO and DEBUG stay quiet. Does nothing if logging is already set up
+    (an embedding program, or pytest's capture)."""
+    import logging
+
+    for level in (logging.WARNING, logging.ERROR, logging.CRITICAL):
+        logging.addLevelName(level, logging.getLevelName(level).lower())
+    logging.basicConfig(
+        stream=stream, level=logging.WARNING, format="reviewbot: %(levelname)s: %(message)s"
+    )
+
+
 def load_for(
     cwd: Path,
     flags: Mapping[str, object],
@@ -32,9 +45,10 @@ def load_for(
 
     Raises ConfigError on a bad value.
     """
+    err = stderr if stderr is not None else sys.stderr
+    show_log(err)
     repo = find_repo(cwd)
     config, warnings = load_config(repo, environ=environ, flags=flags)
-    err = stderr if stderr is not None else sys.stderr
     for warning in warnings:
         print(f"reviewbot: warning: {warning}", file=err)
     return config, repo

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import re
 
-from reviewbot.github.markers import fingerprint_marker, neutralize
+from reviewbot.github.markers import fingerprint_marker
+from reviewbot.mdtext import neutralize
 from reviewbot.suggestions import (
     check_suggestion,
     format_diff_block,

@@ -52,8 +52,3 @@ def summary_in(text: str, bot: str = DEFAULT_BOT_ID) -> SummaryMarker | None:
 
 def is_bot_review(text: str, bot: str = DEFAULT_BOT_ID) -> bool:
     return any(who == bot for who in _REVIEW.findall(text))
-
-
-def neutralize(text: str) -> str:
-    """Model text with HTML comment openers defused, so it cannot forge or hide markers."""
-    return text.replace("<!--", "&lt;!--")

@@ -12,6 +12,7 @@ import sys
 from itertools import groupby
 from typing import TextIO
 
+from reviewbot.mdtext import neutralize
 from reviewbot.reporters.base import (
     OriginalLines,
     chunks_attempted,
@@ -91,10 +92,10 @@ def _item(finding: Finding) -> str:
     where = _where(finding)
     head = f"- **{finding.severity.value}** [{finding.category}]{where}: "
     # Continuation lines indented by two spaces stay inside the list item.
-    body = "\n  ".join(finding.message.splitlines() or [""])
+    body = "\n  ".join(neutralize(finding.message).splitlines() or [""])
     parts = [head + body]
     if finding.note:
-        parts.append(f"  (note: {finding.note})")
+        parts.append(f"  (note: {neutralize(finding.note)})")
     if finding.suggestion is not None and finding.line is not None and finding.side is Side.RIGHT:
         parts.append(
             _suggestion(finding.line, finding.end_line or finding.line, finding.suggestion)

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from auditrepo import GO_MAIN
 from gitrepo import write
 from pydantic_sarif.model import (  # type: ignore[import-untyped]
     StaticAnalysisResultsFormatSarifVersion210JsonSchema as SarifLog,
@@ -23,6 +24,7 @@ from pydantic_sarif.model import (  # type: ignore[import-untyped]
 from reviewbot.audit.plan import Shard
 from reviewbot.commands import audit
 from reviewbot.commands.audit import AuditOptions
+from reviewbot.errors import ConfigError
 
 UNITS = 12  # app.py 6, util.js 3, main.go 2, docs/skip.py 1 at --max-unit-lines 8
 _FILE = re.compile(r"^## File: (\S+)", re.MULTILINE)
@@ -49,7 +51,7 @@ def answer(body: Any, delay: float = 0.0) -> str:
 
 
 def run_audit(
-    repo: Path, server: Any, out: Path, state: Path, fmt: str = "sarif", **options: Any
+    repo: Path, server: Any, out: Path, state: Path | None, fmt: str = "sarif", **options: Any
 ) -> int:
     flags = {"backend": "openai", "base_url": server.base_url, "format": fmt, "output": out}
     if fmt == "html":
@@ -59,7 +61,7 @@ def run_audit(
         cwd=repo,
         flags=flags,
         environ={},
-        options=AuditOptions(state=state, max_unit_lines=8, **options),
+        options=AuditOptions(**{"state": state, "max_unit_lines": 8, **options}),
         stderr=io.StringIO(),
     )
 
@@ -257,3 +259,131 @@ def test_killed_audit_resumes_without_repeating_or_losing_units(
     whole = _audit_process(polyglot, scripted_server, base / "w.sarif", base / "w.sqlite")
     assert whole.wait(60) == 0
     assert (base / "r.sarif").read_text() == (base / "w.sarif").read_text()
+
+
+def test_a_failed_unit_makes_the_audit_fail(polyglot: Path, scripted_server: Any) -> None:
+    def answer_but_one(body: Any) -> str:
+        user = body["messages"][1]["content"]
+        return "no JSON here" if "### Lines 9-14" in user else answer(body)
+
+    scripted_server.responder = answer_but_one
+    out = polyglot.parent / "a.json"
+
+    assert run_audit(polyglot, scripted_server, out, polyglot.parent / "s.sqlite", "json") == 1
+
+    report = json.loads(out.read_text())
+    assert [(e["paths"], e["reason"][:15]) for e in report["errors"]] == [
+        (["src/app.py"], "lines 9-14: no ")
+    ]
+    assert len(report["findings"]) == UNITS - 1 and report["failed"] is False
+
+
+def test_the_default_state_file_is_one_per_repository(polyglot: Path, scripted_server: Any) -> None:
+    scripted_server.responder = answer
+    (polyglot.parent / "rep").mkdir()
+
+    run_audit(polyglot, scripted_server, polyglot.parent / "a.json", None, "json")
+    out = polyglot.parent / "rep" / "audit.html"
+    run_audit(polyglot, scripted_server, out, None, "html")
+
+    assert len(scripted_server.chat_requests) == UNITS  # the second run sent nothing
+    assert len(stored_keys(polyglot / ".git" / "reviewbot-audit.sqlite")) == UNITS
+    assert "problem &lt;b&gt;&amp;&lt;/b&gt; at src/app.py:9" in out.read_text()
+
+
+def test_outside_git_the_state_file_is_in_the_cache_dir(
+    tmp_path: Path, scripted_server: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    tree = tmp_path / "tree"
+    write(tree, "cmd/main.go", GO_MAIN)
+    scripted_server.responder = answer
+
+    run_audit(tree, scripted_server, tmp_path / "a.sarif", None)
+    run_audit(tree, scripted_server, tmp_path / "b.json", None, "json")
+
+    assert len(scripted_server.chat_requests) == 2
+    (state,) = (tmp_path / "cache" / "reviewbot" / "audit").iterdir()
+    assert re.fullmatch(r"[0-9a-f]{16}\.sqlite", state.name)
+    assert len(stored_keys(state)) == 2
+
+
+def test_a_path_that_matches_no_file_is_an_error(polyglot: Path, scripted_server: Any) -> None:
+    out = polyglot.parent / "a.json"
+    with pytest.raises(ConfigError, match=r"cannot audit nonexist\.py: no tracked file") as caught:
+        run_audit(polyglot, scripted_server, out, out.with_suffix(".db"), paths=("nonexist.py",))
+    assert caught.value.exit_code == 2
+    assert scripted_server.chat_requests == [] and not out.exists()
+
+
+def _shards(repo: Path, server: Any, count: int, **options: Any) -> list[Path]:
+    reports = []
+    for index in range(1, count + 1):
+        out = repo.parent / f"s{index}of{count}.json"
+        state = repo.parent / f"s{index}of{count}.sqlite"
+        run_audit(repo, server, out, state, "json", shard=Shard(index, count), **options)
+        reports.append(out)
+    return reports
+
+
+def _merge(repo: Path, files: list[Path], err: io.StringIO) -> int:
+    return audit.merge_cli(
+        cwd=repo,
+        flags={"format": "json", "output": repo.parent / "merged.json"},
+        environ={},
+        files=files,
+        options=AuditOptions(),
+        stderr=err,
+    )
+
+
+def test_each_shard_report_says_which_shard_and_settings(
+    polyglot: Path, scripted_server: Any
+) -> None:
+    scripted_server.responder = answer
+    one, two = _shards(polyglot, scripted_server, 2)
+
+    first, second = json.loads(one.read_text())["audit"], json.loads(two.read_text())["audit"]
+    assert (first["shard"], second["shard"]) == ("1/2", "2/2")
+    assert first["settings"] == second["settings"]
+    assert re.fullmatch(r"[0-9a-f]{64}", first["settings"])
+
+
+def test_merge_reports_a_missing_shard(polyglot: Path, scripted_server: Any) -> None:
+    scripted_server.responder = answer
+    one, _, three = _shards(polyglot, scripted_server, 3)
+    err = io.StringIO()
+
+    assert _merge(polyglot, [one, three], err) == 1
+
+    assert "reviewbot: warning: shard 2/3 missing: its units are not in the merged report" in (
+        err.getvalue()
+    )
+    merged = json.loads((polyglot.parent / "merged.json").read_text())
+    assert merged["errors"][0] == {
+        "paths": [],
+        "reason": "shard 2/3: no report merged; not audited",
+        "raw": "",
+    }
+
+
+def test_merge_refuses_a_repeated_shard_or_other_settings(
+    polyglot: Path, scripted_server: Any
+) -> None:
+    scripted_server.responder = answer
+    one, two = _shards(polyglot, scripted_server, 2)
+    (other,) = _shards(polyglot, scripted_server, 1, max_unit_lines=150)
+    err = io.StringIO()
+
+    with pytest.raises(ConfigError, match=r"s1of2.json and \S+s1of2.json hold the same shard"):
+        _merge(polyglot, [one, two, one], err)
+    with pytest.raises(ConfigError, match=r"s1of2.json and \S+s1of1.json were audited with diff"):
+        _merge(polyglot, [one, two, other], err)
+    data = json.loads(other.read_text())
+    data["audit"]["settings"] = json.loads(one.read_text())["audit"]["settings"]
+    other_copy = polyglot.parent / "s1of1b.json"  # a whole audit with the shards' settings
+    other_copy.write_text(json.dumps(data))
+    with pytest.raises(
+        ConfigError, match=r"s1of2.json \(a shard of 2\) and \S+s1of1b.json \(a whole audit\)"
+    ):
+        _merge(polyglot, [one, two, other_copy], err)

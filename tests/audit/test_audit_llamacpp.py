@@ -8,6 +8,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from gitrepo import commit, write
 from pydantic_sarif.model import (  # type: ignore[import-untyped]
     StaticAnalysisResultsFormatSarifVersion210JsonSchema as SarifLog,
 )
@@ -47,3 +48,34 @@ def test_audit_with_llamacpp_on_the_tiny_model(polyglot: Path, tiny_gguf: Path) 
         n["message"]["text"].startswith("chunk failed (cmd/main.go): lines ") for n in failed
     )
     assert code == (1 if len(failed) == 2 else 0)
+
+
+@pytest.mark.slow
+def test_units_fit_the_tiny_models_context_by_its_own_tokenizer(
+    git_repo: Path, tiny_gguf: Path
+) -> None:
+    lines = [
+        f"    value_{i} = alpha * {i * 37} + beta // {i + 1} - gamma  # step {i}" for i in range(30)
+    ]
+    write(git_repo, "calc.py", "def calc(alpha, beta, gamma):\n" + "\n".join(lines) + "\n")
+    commit(git_repo, "calc")
+    out, state = git_repo.parent / "audit.json", git_repo.parent / "state.sqlite"
+    flags = {
+        "backend": "llamacpp",
+        "model": str(tiny_gguf),
+        "max_new_tokens": 300,
+        "threads": 2,
+        "format": "json",
+        "output": out,
+    }
+    options = AuditOptions(state=state, concurrency=4)
+
+    audit.run_cli(cwd=git_repo, flags=flags, environ={}, options=options, stderr=io.StringIO())
+
+    with sqlite3.connect(state) as conn:
+        rows = conn.execute("SELECT start, end_line, error, prompt_tokens FROM results").fetchall()
+    # once one unit of 31 lines that the engine refused ("Requested tokens (2874) exceed ...")
+    assert len(rows) > 1
+    assert [error for _, _, error, _ in rows if error and "context" in error] == []
+    assert max(tokens for *_, tokens in rows) + 300 <= 2048  # the tiny model's window
+    assert sorted((start, end) for start, end, *_ in rows)[-1][1] == 31

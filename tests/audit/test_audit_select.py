@@ -27,13 +27,38 @@ def test_selection_and_skips_in_a_real_repository(polyglot: Path) -> None:
         Skipped("empty.py", "empty file"),
         Skipped("gen/api_pb2.py", "generated (*_pb2.py)"),
         Skipped("gen/schema.py", "generated (marker '@generated')"),
-        Skipped("logo.png", "not code (unknown language)"),
+        Skipped("logo.png", "binary file"),  # NUL bytes in its head, as git tests
         Skipped("node_modules/left/index.js", "vendored (node_modules/)"),
         Skipped("notes.txt", "not code (unknown language)"),
         Skipped("yarn.lock", "lockfile"),
     )
     app = selection.files[1]
     assert app.lines == tuple(PY_APP.rstrip("\n").split("\n"))
+
+
+def test_binary_files_of_unknown_language_are_called_binary(tmp_path: Path) -> None:
+    (tmp_path / "bin.dat").write_bytes(b"\x01\x02" * 5000 + b"\0")  # NUL at byte 10,000
+    (tmp_path / "head.dat").write_bytes(b"abc\0def")
+    (tmp_path / "notes.txt").write_text("hello\n")
+    (tmp_path / "data.json").write_bytes(b'{"a": "\0"}')
+    selection = select_files(tmp_path, list_paths(tmp_path, None), Config(max_file_bytes=10))
+
+    assert selection.skipped == (
+        Skipped("bin.dat", "not code (unknown language)"),  # git looks at 8,000 bytes only
+        Skipped("data.json", "binary file"),
+        Skipped("head.dat", "binary file"),
+        Skipped("notes.txt", "not code (unknown language)"),
+    )
+
+
+def test_a_path_that_matches_no_file_is_a_config_error(tmp_path: Path, polyglot: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ConfigError, match=r"cannot audit nonexist\.py: no tracked file"):
+        list_paths(polyglot, polyglot, ["src", "nonexist.py"])
+    with pytest.raises(ConfigError, match=r"cannot audit untracked\.py: no tracked file"):
+        list_paths(polyglot, polyglot, ["untracked.py"])
+    with pytest.raises(ConfigError, match="cannot audit empty: no file matches it"):
+        list_paths(tmp_path, None, ["empty"])
 
 
 def test_binary_crlf_latin1_and_size_limit(tmp_path: Path) -> None:

@@ -170,8 +170,8 @@ def test_failed_request_does_not_stop_the_batch(tiny_gguf: Path) -> None:
     assert failed.finish_reason is FinishReason.ERROR
     assert failed.text == ""
     assert failed.error is not None
-    assert failed.error.startswith("ValueError: Requested tokens (")
-    assert "exceed context window of 256" in failed.error
+    assert failed.error.startswith("the prompt (")
+    assert "do not fit the context window of 256 tokens" in failed.error
     assert ok.finish_reason is FinishReason.LENGTH
     assert 4 <= ok.completion_tokens <= 7
 
@@ -236,3 +236,4 @@ def test_special_token_text_in_the_diff_stays_plain_text(backend: LlamaCppBacken
     assert tokens.count(end_of_turn[0]) == 2
     plain = backend._prompt_tokens(backend.template.render_segments(messages[:1]))
     assert plain.count(end_of_turn[0]) == 1
+

@@ -370,7 +370,7 @@ def test_connection_refused_says_what_to_check(refused_url: str) -> None:
         "after 3 attempt(s): "
     )
     assert message.endswith(
-        "Is the server running? Start one with `reviewbot serve --model MODEL` or llama.cpp's "
+        "Is the server running? Start one with `reviewbot serve --model MODEL.gguf` or llama.cpp's "
         f"`llama-server -m MODEL.gguf --port 8080`, and check base_url ({refused_url})."
     )
     assert sleeps == [0.5, 1.0]

@@ -11,13 +11,13 @@ from reviewbot.github.event import parse_pull_event, target_from_args
 from reviewbot.github.markers import (
     fingerprint_marker,
     fingerprints_in,
-    neutralize,
     summary_in,
     summary_marker,
 )
 from reviewbot.github.placement import anchor_problem, comment_position
 from reviewbot.github.ratelimit import rate_limit_wait
 from reviewbot.github.source import OMITTED, api_diff
+from reviewbot.mdtext import neutralize
 from reviewbot.types import FileStatus, Side, Skipped
 from reviewbot.webhook.signature import sign, verify
 

@@ -17,7 +17,7 @@ import pytest
 
 from reviewbot.backends.base import Backend
 from reviewbot.backends.fake import FakeBackend
-from reviewbot.commands.serve import run
+from reviewbot.commands.serve import in_process_engine, run
 from reviewbot.config import Config
 from reviewbot.errors import ConfigError
 from reviewbot.serve import check_bind_address
@@ -57,6 +57,12 @@ def test_run_refuses_a_public_bind_before_loading_the_model() -> None:
 def test_run_refuses_the_openai_backend() -> None:
     with pytest.raises(ConfigError, match="backend 'openai' would only forward"):
         run(Config(backend="openai"), "127.0.0.1", 0, environ={}, backend_factory=never_built)
+
+
+def test_a_gguf_model_needs_no_backend_option() -> None:
+    config = in_process_engine(Config(backend="openai", model="/models/Tiny.GGUF"))
+    assert (config.backend, config.model) == ("llamacpp", "/models/Tiny.GGUF")
+    assert in_process_engine(FAKE) is FAKE
 
 
 def test_run_prints_the_url_and_serves_until_stopped(wait_for: WaitFor) -> None:
