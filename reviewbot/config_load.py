@@ -12,7 +12,6 @@ version control, a flag in the process list.
 
 from __future__ import annotations
 
-import difflib
 import math
 import sys
 import typing
@@ -215,6 +214,8 @@ def _flag_settings(flags: Mapping[str, object], base: Path) -> dict[str, _Settin
 
 
 def _suggest(name: str, choices: typing.Iterable[str]) -> str:
+    import difflib  # only for a misspelt name
+
     close = difflib.get_close_matches(name, sorted(choices), n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""
 

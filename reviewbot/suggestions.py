@@ -8,8 +8,6 @@ it for CRLF files. Only a suggestion that a real parser accepted after applying 
 
 from __future__ import annotations
 
-import ast
-import difflib
 import json
 import math
 import re
@@ -20,11 +18,6 @@ from pathlib import PurePosixPath
 from typing import Literal
 
 from reviewbot.errors import SuggestionError
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:
-    import tomli as tomllib
 
 Status = Literal["ok", "unchecked", "unsafe"]
 _LEADING = re.compile(r"[ \t]*")
@@ -205,6 +198,8 @@ def _repeats(edge: str, neighbour: str) -> bool:
 
 
 def _python_error(text: str) -> str | None:
+    import ast
+
     try:
         ast.parse(text)
     except (SyntaxError, ValueError) as error:  # ValueError: null bytes in the source
@@ -221,6 +216,11 @@ def _json_error(text: str) -> str | None:
 
 
 def _toml_error(text: str) -> str | None:
+    # imported here, like ast below: the hook prints suggestions without checking them
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:
+        import tomli as tomllib
     try:
         tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
@@ -275,6 +275,8 @@ def format_diff_block(original_lines: Sequence[str], suggestion: str) -> str:
     to read rather than apply (unsafe or unchecked). Unchanged lines are kept as context."""
     new = suggestion_lines(suggestion)
     diff: list[str] = []
+    import difflib  # only for suggestions shown as diffs
+
     matcher = difflib.SequenceMatcher(a=list(original_lines), b=new, autojunk=False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag == "equal":
