@@ -129,8 +129,8 @@ def main(argv: list[str]) -> None:
     for times in (1, 2, 4):
         data = scaled(base, times)
         text = data.decode("utf-8", "replace")
-        t_unidiff = best_of(3, partial(unidiff.PatchSet, text))
-        t_pipeline = best_of(3, partial(whole_pipeline, data, config, renderer))
+        t_unidiff = best_of(9, partial(unidiff.PatchSet, text))
+        t_pipeline = best_of(9, partial(whole_pipeline, data, config, renderer))
         files, _ = parse_diff(data)
         lines = sum(len(h.lines) for f in files for h in f.hunks)
         rows.append(

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import sys
 import tempfile
 import threading
 import time
@@ -79,6 +80,7 @@ def tiny_gguf() -> Path:
     spec = importlib.util.spec_from_file_location("tiny_model", source)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while the class is built
     spec.loader.exec_module(module)
     gguf, _ = module.build(Path(tempfile.mkdtemp(prefix="reviewbot-bench-")))
     return Path(gguf)
