@@ -236,4 +236,3 @@ def test_special_token_text_in_the_diff_stays_plain_text(backend: LlamaCppBacken
     assert tokens.count(end_of_turn[0]) == 2
     plain = backend._prompt_tokens(backend.template.render_segments(messages[:1]))
     assert plain.count(end_of_turn[0]) == 1
-
