@@ -152,3 +152,33 @@ def ls_files(repo: Path, paths: Sequence[str] = ()) -> list[str]:
     """
     out = _run(repo, ["ls-files", "-z", *_paths(paths)])
     return [os.fsdecode(name) for name in out.split(b"\0") if name]
+
+
+def git_path(repo: Path, name: str) -> Path:
+    """``git rev-parse --git-path NAME``: where git keeps NAME for this work tree (``hooks``
+    honours ``core.hooksPath``). Raises GitError outside a repository."""
+    out = _run(repo, ["rev-parse", "--git-path", name])
+    return repo / os.fsdecode(out.rstrip(b"\n"))  # relative to repo, or absolute
+
+
+def common_dir(repo: Path) -> Path:
+    """``git rev-parse --git-common-dir``: the main ``.git``, even from a linked worktree.
+    Raises GitError outside a repository."""
+    out = _run(repo, ["rev-parse", "--git-common-dir"])
+    return repo / os.fsdecode(out.rstrip(b"\n"))
+
+
+def ls_tree(repo: Path, rev: str, path: str) -> list[str] | None:
+    """Entry names (files and folders, not recursive) of the directory ``path`` at ``rev``, as
+    repository-relative paths; None when ``rev`` has no such directory."""
+    try:
+        out = _run(repo, ["ls-tree", "-z", "--name-only", "--full-name", f"{rev}:{path}"])
+    except GitError:
+        return None
+    names = [os.fsdecode(n) for n in out.split(b"\0") if n]
+    return [f"{path}/{name}" if path else name for name in names]
+
+
+def log(repo: Path, *args: str) -> str:
+    """``git log ARGS`` output as text (UTF-8, undecodable bytes replaced). Raises GitError."""
+    return _run(repo, ["log", *args]).decode("utf-8", "replace")

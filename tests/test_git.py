@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from gitrepo import commit, git, head, init_repo, stage, write
 
+from reviewbot import git as gitlib
 from reviewbot.diff import parse_diff
 from reviewbot.errors import GitError
 from reviewbot.git import (
@@ -163,3 +164,14 @@ def test_git_helpers_are_hermetic(tmp_path: Path) -> None:
         "Test Author <author@example.invalid>"
     )
     assert len(head(repo)) == 40
+
+
+def test_git_path_common_dir_ls_tree_and_log(git_repo: Path) -> None:
+    write(git_repo, "src/a.py", "a = 1\n")
+    write(git_repo, "src/sub/b.py", "b = 1\n")
+    commit(git_repo, "first commit")
+    assert gitlib.git_path(git_repo, "hooks").resolve() == (git_repo / ".git" / "hooks").resolve()
+    assert gitlib.common_dir(git_repo).resolve() == (git_repo / ".git").resolve()
+    assert gitlib.ls_tree(git_repo, "HEAD", "src") == ["src/a.py", "src/sub"]
+    assert gitlib.ls_tree(git_repo, "HEAD", "nope") is None
+    assert gitlib.log(git_repo, "--format=%s").splitlines() == ["first commit"]

@@ -19,15 +19,15 @@ import hashlib
 import json
 import os
 import sqlite3
-import subprocess
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from types import TracebackType
 
+from reviewbot import git
 from reviewbot.audit.units import Unit
-from reviewbot.errors import GitError, ReviewbotError, SerializeError
+from reviewbot.errors import ReviewbotError, SerializeError
 from reviewbot.serialize import finding_from_dict, finding_to_dict
 from reviewbot.types import Finding
 
@@ -69,16 +69,8 @@ def default_path(root: Path, repo: Path | None) -> Path:
 
 
 def _git_common_dir(repo: Path) -> Path:
-    """``git rev-parse --git-common-dir``: the main ``.git`` even from a linked worktree."""
-    args = ["git", "rev-parse", "--git-common-dir"]
-    try:
-        proc = subprocess.run(args, cwd=repo, capture_output=True, check=False)
-    except FileNotFoundError as exc:
-        raise GitError("git was not found on PATH; install git or fix PATH") from exc
-    if proc.returncode != 0:
-        stderr = proc.stderr.decode("utf-8", "replace").strip()
-        raise GitError(f"`git rev-parse --git-common-dir` failed in {repo}: {stderr}")
-    return repo / os.fsdecode(proc.stdout.rstrip(b"\n"))  # relative to repo, or absolute
+    """The main ``.git`` folder, even from a linked worktree (``git.common_dir``)."""
+    return git.common_dir(repo)
 
 
 @dataclass(frozen=True)

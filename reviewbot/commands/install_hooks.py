@@ -8,14 +8,13 @@ keeps the old one as ``<name>.reviewbot-backup``.
 
 from __future__ import annotations
 
-import os
-import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
 import reviewbot
+from reviewbot import git
 from reviewbot.errors import ConfigError, GitError
 
 HOOK_TYPES = ("pre-commit", "pre-push")
@@ -42,15 +41,11 @@ def hooks_dir(cwd: Path) -> Path:
     Raises GitError outside a repository.
     """
     try:
-        proc = subprocess.run(
-            ["git", "rev-parse", "--git-path", "hooks"], cwd=cwd, capture_output=True, check=False
-        )
-    except FileNotFoundError as exc:
-        raise GitError("git was not found on PATH; install git or fix PATH") from exc
-    if proc.returncode != 0:
-        message = proc.stderr.decode("utf-8", "replace").strip()
-        raise GitError(f"cannot find the hooks folder of {cwd}: {message}; run inside a repository")
-    return cwd / os.fsdecode(proc.stdout.rstrip(b"\n"))
+        return git.git_path(cwd, "hooks")
+    except GitError as exc:
+        raise GitError(
+            f"cannot find the hooks folder of {cwd} ({exc}); run inside a repository"
+        ) from None
 
 
 def install(source: Path, target: Path, *, force: bool, out: TextIO, err: TextIO) -> bool:

@@ -9,7 +9,6 @@ configuration is loaded from there. Nothing from the pull request is executed.
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
@@ -35,16 +34,7 @@ def local_reader(repo: Path, rev: str) -> tuple[ReadFile, ListDir]:
             return None
 
     def listing(path: str) -> list[str]:
-        proc = subprocess.run(
-            ["git", "ls-tree", "-z", "--name-only", "--full-name", f"{rev}:{path}"],
-            cwd=repo,
-            capture_output=True,
-            check=False,
-        )
-        if proc.returncode != 0:
-            return []  # no such directory at rev
-        names = [n.decode("utf-8", "surrogateescape") for n in proc.stdout.split(b"\0") if n]
-        return [f"{path}/{name}" for name in names]
+        return git.ls_tree(repo, rev, path) or []  # None: no such directory at rev
 
     return read, listing
 
