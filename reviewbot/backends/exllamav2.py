@@ -6,7 +6,7 @@ Load (exllamav2 0.3.2): ``ExLlamaV2Config(dir)`` and its ``arch_compat_overrides
 ``exllamav2.generator.ExLlamaV2DynamicGenerator(model, cache, tokenizer, paged=...)``: paged
 (continuous batching, shared prompt prefixes) only with flash-attn >= 2.5.7 on an Ampere-or-newer
 GPU, else unpaged, one job at a time. One ``ExLlamaV2DynamicJob`` per request; the request loop is
-``gpu.GpuBackend``.
+``gpu_loop.GpuBackend``.
 
 JSON schemas are enforced by llguidance (``llguidance.LLMatcher``) through our own
 ``exllamav2.generator.filters.ExLlamaV2Filter`` subclass. Why llguidance: it is maintained (vLLM
@@ -25,7 +25,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from reviewbot.backends import engine, gpu
+from reviewbot.backends import engine, gpu, gpu_loop
 from reviewbot.config import Config
 
 log = logging.getLogger(__name__)
@@ -167,7 +167,7 @@ def filter_class(base: Any, torch: ModuleType) -> Any:
     return SchemaFilter
 
 
-class ExLlamaV2Backend(gpu.GpuBackend):
+class ExLlamaV2Backend(gpu_loop.GpuBackend):
     """A model directory loaded by exllamav2 on this machine's GPU(s).
 
     context_window: min(the model's max_seq_len as configured, the cache size), in tokens.
@@ -212,7 +212,7 @@ class ExLlamaV2Backend(gpu.GpuBackend):
                 raise gpu.load_failed(ENGINE, model_dir, exc) from exc
         return cls(modules=modules, grammar=grammar, paged=paged, **parts)
 
-    def _new_job(self, prepared: gpu.Prepared) -> Any:
+    def _new_job(self, prepared: gpu_loop.Prepared) -> Any:
         """``ExLlamaV2DynamicJob(input_ids, max_new_tokens, gen_settings, seed, stop_conditions,
         filters, identifier)``; greedy is ``ExLlamaV2Sampler.Settings.greedy()``."""
         schema = prepared.request.json_schema

@@ -3,7 +3,7 @@
 Load (exllamav3 >= 1.4.1): ``Config.from_directory(dir)``, ``Model.from_config(config)``,
 ``Cache(model, max_num_tokens=cache_size)``, ``Model.load()``, ``Tokenizer.from_config(config)``,
 ``Generator(model, cache, tokenizer)``. The generator always pages its cache and batches, with no
-flash-attn needed. One ``Job`` per request; the request loop is ``gpu.GpuBackend``.
+flash-attn needed. One ``Job`` per request; the request loop is ``gpu_loop.GpuBackend``.
 
 JSON schemas are enforced by exllamav3's own ``LLGuidanceFilter`` (llguidance, the filter its
 authors recommend over the deprecated Formatron one), with ``eos_after_completed`` so a job ends
@@ -18,7 +18,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from reviewbot.backends import engine, gpu
+from reviewbot.backends import engine, gpu, gpu_loop
 from reviewbot.config import Config
 
 log = logging.getLogger(__name__)
@@ -28,7 +28,7 @@ ENGINE = "exllamav3"
 SPARE_TOKENS = 1
 
 
-class ExLlamaV3Backend(gpu.GpuBackend):
+class ExLlamaV3Backend(gpu_loop.GpuBackend):
     """A model directory loaded by exllamav3 on this machine's GPU(s).
 
     context_window: min(the context as configured, cache size - 1), in tokens.
@@ -70,7 +70,7 @@ class ExLlamaV3Backend(gpu.GpuBackend):
                 raise gpu.load_failed(ENGINE, model_dir, exc) from exc
         return cls(modules=modules, **parts)
 
-    def _new_job(self, prepared: gpu.Prepared) -> Any:
+    def _new_job(self, prepared: gpu_loop.Prepared) -> Any:
         """``Job(input_ids, max_new_tokens, sampler, seed, stop_conditions, filters,
         identifier)``; greedy is ``ArgmaxSampler``, else ``CategoricalSampler(temperature)``."""
         schema = prepared.request.json_schema

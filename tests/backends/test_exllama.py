@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 from tokenizers import Tokenizer
 
-from reviewbot.backends import create_backend, gpu
+from reviewbot.backends import create_backend, gpu, gpu_loop
 from reviewbot.backends.exllamav2 import JsonGrammar
 from reviewbot.chat_template import CHATML, ChatTemplate
 from reviewbot.config import Config
@@ -286,11 +286,11 @@ class ScriptedGenerator:
 
     def __init__(self, script: dict[int, tuple[list[str | RuntimeError], str]]) -> None:
         self.script = script
-        self.jobs: list[gpu.Prepared] = []
+        self.jobs: list[gpu_loop.Prepared] = []
         self._steps: dict[int, int] = {}
         self.cleared = False
 
-    def enqueue(self, job: gpu.Prepared) -> None:
+    def enqueue(self, job: gpu_loop.Prepared) -> None:
         if job.prompt_tokens > 2000:  # as exllama's prepare_for_queue asserts
             raise AssertionError("Job requires 9 pages (only 8 available)")
         self.jobs.append(job)
@@ -321,13 +321,13 @@ class ScriptedGenerator:
         return results
 
 
-class ScriptedBackend(gpu.GpuBackend):
+class ScriptedBackend(gpu_loop.GpuBackend):
     name = "scripted"
 
     def _join(self, parts: list[Any]) -> Any:
         return np.concatenate(parts, axis=-1)
 
-    def _new_job(self, prepared: gpu.Prepared) -> Any:
+    def _new_job(self, prepared: gpu_loop.Prepared) -> Any:
         return prepared
 
 
@@ -454,7 +454,7 @@ def test_tiny_model_generates_schema_json_on_the_gpu(
 ) -> None:
     pytest.importorskip(name)
     backend = create_backend(Config(backend=name, model=str(tiny_hf_dir)))
-    assert isinstance(backend, gpu.GpuBackend)
+    assert isinstance(backend, gpu_loop.GpuBackend)
     try:
         assert backend.context_window == 2048
         text = "def f(x):\n    return x"
