@@ -30,8 +30,7 @@ import reviewbot
 from reviewbot.config import Config
 from reviewbot.diff_text import format_file_diff
 from reviewbot.errors import ConfigError, TemplateError
-from reviewbot.findings import Category
-from reviewbot.types import FileDiff, Message, Severity
+from reviewbot.types import Category, FileDiff, Message, Severity
 
 SYSTEM_TEMPLATE = "review_system.j2"
 USER_TEMPLATE = "review_user.j2"

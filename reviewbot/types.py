@@ -53,6 +53,18 @@ class Severity(str, enum.Enum):
 _SEVERITY_ORDER = (Severity.INFO, Severity.WARNING, Severity.ERROR, Severity.CRITICAL)
 
 
+class Category(str, enum.Enum):
+    """What kind of problem a finding is (the findings schema's enum; SARIF rule ids)."""
+
+    BUG = "bug"
+    SECURITY = "security"
+    PERFORMANCE = "performance"
+    MAINTAINABILITY = "maintainability"
+    STYLE = "style"
+    DOCUMENTATION = "documentation"
+    TESTING = "testing"
+
+
 class Placement(str, enum.Enum):
     INLINE = "inline"  # on a diff line (or a range inside one hunk)
     FILE = "file"  # on a file of the diff, no line
