@@ -121,6 +121,11 @@ def _hook(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     hook.add_argument("paths", nargs="*", help="staged files to review (default: all staged)")
     hook.add_argument("--from-ref", dest="from_ref", metavar="REV", help="review REV...TO_REF")
     hook.add_argument("--to-ref", dest="to_ref", metavar="REV")
+    hook.add_argument(
+        "--push",
+        action="store_true",
+        help="pre-push: review the pushed range only (never the staged changes)",
+    )
     hook.add_argument("--deadline", type=float, metavar="SECONDS", help="total model time")
     hook.add_argument("--on-unavailable", dest="on_unavailable", choices=("pass", "fail"))
     hook.add_argument("--cache-dir", dest="cache_dir", type=path, metavar="DIR")

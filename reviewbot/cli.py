@@ -78,6 +78,8 @@ def _hook(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
         deadline=args.deadline, on_unavailable=args.on_unavailable, cache_dir=args.cache_dir
     )
     target = hook.target_from(args.paths, args.from_ref, args.to_ref, environ)
+    if args.push and target.from_ref is None:
+        return hook.push_without_range(sys.stderr)
     return hook.run(target, cwd=_cwd(args), flags=flags, environ=environ, abandon=hook.hard_exit)
 
 

@@ -42,8 +42,9 @@ def local_config() -> str:
     """Our manifest as a ``repo: local`` config running this checkout's reviewbot."""
     hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
     for hook in hooks:
-        assert hook["entry"] == "reviewbot hook" and hook["language"] == "python"
-        hook.update(language="system", entry=f"{sys.executable} -m reviewbot hook")
+        assert hook["entry"].startswith("reviewbot hook") and hook["language"] == "python"
+        entry = hook["entry"].replace("reviewbot", f"{sys.executable} -m reviewbot", 1)
+        hook.update(language="system", entry=entry)
     return yaml.safe_dump({"repos": [{"repo": "local", "hooks": hooks}]}, sort_keys=False)
 
 

@@ -69,6 +69,17 @@ def target_from(
     return Target(tuple(paths), from_ref, to_ref)
 
 
+def push_without_range(err: TextIO) -> int:
+    """A pre-push run without a range: pre-commit gives none when the pushed history is new to
+    the remote (a first push). Say so and pass; never fall back to the staged changes."""
+    say(
+        err,
+        "nothing to review: this push starts a new history on the remote, so there is no range "
+        f"to review; {AUDIT_HINT}",
+    )
+    return EXIT_OK
+
+
 def reviewable_by_name(paths: Sequence[str], config: Config) -> tuple[list[str], list[Skipped]]:
     """(paths that may be reviewed, the others with reasons), judged by name alone:
     ``config.include`` / ``exclude``, lockfiles, vendored, generated and minified names."""

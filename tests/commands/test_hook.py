@@ -206,6 +206,19 @@ def test_reviewbot_skip(staged: Path, tmp_path: Path, scripted_server: Any) -> N
     assert scripted_server.requests == []
 
 
+def test_push_without_a_range_never_reviews_the_staged_changes(
+    staged: Path, tmp_path: Path, scripted_server: Any
+) -> None:
+    # pre-commit sets no PRE_COMMIT_FROM_REF/TO_REF when the pushed history is new to the remote
+    proc = run_hook(staged, hook_env(tmp_path, scripted_server.base_url), "--push")
+    assert (proc.returncode, proc.stdout) == (0, "")
+    assert proc.stderr == (
+        "reviewbot: nothing to review: this push starts a new history on the remote, so there "
+        "is no range to review; to review whole files, run `reviewbot audit`\n"
+    )
+    assert scripted_server.requests == []
+
+
 # -- no model -------------------------------------------------------------------------------
 
 
