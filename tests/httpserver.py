@@ -61,6 +61,7 @@ class Reply:
     delay: float = 0.0
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
+    headers: tuple[tuple[str, str], ...] = ()  # extra response headers, e.g. Retry-After
 
 
 @dataclass(frozen=True)
@@ -294,13 +295,23 @@ class _Handler(BaseHTTPRequestHandler):
         if reply.delay:
             scripted._wait(reply.delay)
         if reply.body is not None:
-            self._send(reply.status, reply.body, reply.content_type)
+            self._send(reply.status, reply.body, reply.content_type, reply.headers)
         else:
-            self._send(reply.status, json.dumps(_completion_body(reply, body)))
+            self._send(
+                reply.status, json.dumps(_completion_body(reply, body)), headers=reply.headers
+            )
 
-    def _send(self, status: int, text: str, content_type: str = "application/json") -> None:
+    def _send(
+        self,
+        status: int,
+        text: str,
+        content_type: str = "application/json",
+        headers: tuple[tuple[str, str], ...] = (),
+    ) -> None:
         data = text.encode("utf-8")
         self.send_response(status)
+        for name, value in headers:
+            self.send_header(name, value)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()

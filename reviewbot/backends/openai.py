@@ -61,6 +61,24 @@ def estimate_tokens(text: str) -> int:
 PROBE_TIMEOUT = 10.0
 
 
+# Longest wait a server's Retry-After may ask for before we try again (a busy reviewbot serve
+# asks for 1 s; a longer wait is better reported than sat through inside a commit).
+MAX_RETRY_AFTER = 30.0
+
+
+def _retry_delay(previous: object, attempt: int) -> float:
+    """Seconds before retry ``attempt`` (1-based): the server's ``Retry-After`` (seconds form)
+    on a 429 or 503, capped at MAX_RETRY_AFTER; otherwise exponential back-off."""
+    backoff = float(BACKOFF_SECONDS * 2 ** (attempt - 1))
+    if not isinstance(previous, httpx.Response) or previous.status_code not in (429, 503):
+        return backoff
+    try:
+        asked = float(previous.headers.get("retry-after", ""))
+    except ValueError:
+        return backoff
+    return min(max(asked, 0.0), MAX_RETRY_AFTER)
+
+
 def read_timeout(config: Config, prompt_chars: int) -> float:
     """Seconds to wait for an answer to a prompt of ``prompt_chars`` characters:
     ``min(timeout_cap, timeout + SECONDS_PER_PROMPT_TOKEN * estimate_tokens(prompt))``."""
@@ -187,6 +205,7 @@ class OpenAIBackend:
         ):
             style = self._reject(style, url, response)
             response = self._send("POST", url, self._body(model, request, style), timeout)
+        self._check_authorized(response, url)
         return serverinfo.completion_from_response(response, time.monotonic() - started)
 
     def _style(self) -> str:
@@ -243,7 +262,7 @@ class OpenAIBackend:
         outcome: httpx.Response | httpx.TransportError | None = None
         for attempt in range(attempts):
             if attempt:
-                self._sleep(BACKOFF_SECONDS * 2 ** (attempt - 1))
+                self._sleep(_retry_delay(outcome, attempt))
             try:
                 outcome = self._client.request(method, url, json=body, timeout=timeout)
             except (httpx.ReadTimeout, httpx.WriteTimeout, httpx.PoolTimeout) as exc:
@@ -268,6 +287,15 @@ class OpenAIBackend:
 
     # -- what the server says about itself --------------------------------------------------
 
+    def _check_authorized(self, response: httpx.Response, url: str) -> None:
+        """Raises BackendUnavailable on 401/403: every request would fail the same way."""
+        if response.status_code in (401, 403):
+            raise BackendUnavailable(
+                f"the model server at {self.base_url} refused the request (HTTP "
+                f"{response.status_code} on {url}): it needs an API key; set REVIEWBOT_API_KEY "
+                "to the server's key (for reviewbot serve, its REVIEWBOT_SERVE_API_KEY)"
+            )
+
     def _probe(self, method: str, url: str, body: dict[str, object] | None = None) -> object:
         """JSON of a 200 answer, else None (the server lacks this endpoint).
 
@@ -282,6 +310,7 @@ class OpenAIBackend:
                 f"within {read:g} s; is it stuck or overloaded? Check the server's log, or "
                 f"restart it ({self.base_url})"
             ) from None
+        self._check_authorized(response, url)
         if response.status_code != 200:
             return None
         try:

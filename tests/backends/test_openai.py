@@ -280,15 +280,15 @@ def test_server_error_then_success(scripted_server: Any) -> None:
 
 
 def test_client_error_is_not_retried_and_others_go_on(scripted_server: Any) -> None:
-    scripted_server.api_key = "right"
+    scripted_server.fail(400, '{"error": "temperature must be a number"}')
     sleeps: list[float] = []
-    answers = backend_for(scripted_server, sleeps, api_key="wrong").complete([REQUEST])
+    answers = backend_for(scripted_server, sleeps).complete([REQUEST])
     assert [untimed(a) for a in answers] == [
         Completion(
             "",
             FinishReason.ERROR,
-            error=f"HTTP 401 from {scripted_server.base_url}/chat/completions: "
-            '{"error": "invalid api key"}',
+            error=f"HTTP 400 from {scripted_server.base_url}/chat/completions: "
+            '{"error": "temperature must be a number"}',
         )
     ]
     assert (len(scripted_server.chat_requests), sleeps) == (1, [])
@@ -463,4 +463,25 @@ def test_a_server_that_never_answers_its_model_list_times_out_with_a_clear_messa
         "the model server accepted the connection but did not answer GET "
         f"http://127.0.0.1:{port}/v1/models within 0.5 s; is it stuck or overloaded? Check the "
         f"server's log, or restart it (http://127.0.0.1:{port}/v1)"
+    )
+
+
+def test_retry_after_of_a_busy_server_is_honoured(scripted_server: Any) -> None:
+    reply_type = type(scripted_server.default_reply)
+    busy = reply_type(status=429, body='{"error": "queue full"}', headers=(("Retry-After", "2"),))
+    scripted_server.enqueue(busy, busy)
+    sleeps: list[float] = []
+    [answer] = backend_for(scripted_server, sleeps).complete([REQUEST])
+    assert answer.finish_reason is FinishReason.STOP
+    assert sleeps == [2.0, 2.0]
+
+
+def test_a_server_that_wants_a_key_says_so(scripted_server: Any) -> None:
+    scripted_server.api_key = "s3cret"
+    with pytest.raises(BackendUnavailable) as caught:
+        backend_for(scripted_server, model=None).complete([REQUEST])
+    assert str(caught.value) == (
+        f"the model server at {scripted_server.base_url} refused the request (HTTP 401 on "
+        f"{scripted_server.base_url}/chat/completions): it needs an API key; set "
+        "REVIEWBOT_API_KEY to the server's key (for reviewbot serve, its REVIEWBOT_SERVE_API_KEY)"
     )
