@@ -172,6 +172,8 @@ def _place(raw: RawFinding, path: str, index: _Index) -> Finding:
         moved, why = _follow_quote(raw, raw.line, stated, quote, index)
         if why != _NOT_FOUND:
             break
+    if moved is not None and moved.side is raw.side and moved.line == raw.line:
+        moved = None  # the quote confirms the stated first line: not a move
     if moved is not None:
         note = f"moved from line {raw.line}: quoted code found at {moved.describe()}"
         if moved.side is not raw.side:

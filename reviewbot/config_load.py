@@ -106,6 +106,9 @@ def load_config(
         sources.append(f"flags ({', '.join('--' + n.replace('_', '-') for n in given)})")
     settings.update(given)
     values = {name: _convert(name, s) for name, s in settings.items()}
+    if "backend" not in values and str(values.get("model", "")).lower().endswith(".gguf"):
+        # a GGUF file can only be run in process: no need to say --backend llamacpp as well
+        values["backend"] = "llamacpp"
     config = Config(**typing.cast("dict[str, Any]", values), source=" < ".join(sources))
     if config.timeout_cap < config.timeout:
         raise ConfigError(

@@ -358,3 +358,9 @@ def test_no_line_number_and_no_quote_goes_on_the_file() -> None:
     assert placed.note == (
         "the model gave no usable line number; suggestion dropped: no line to apply it to"
     )
+
+
+def test_range_across_hunks_whose_quote_confirms_its_first_line_is_not_called_a_move() -> None:
+    placed = anchor_finding(raw(11, end_line=40, quote="s = sum(items)"), FILES)
+    assert (placed.line, placed.end_line) == (11, None)
+    assert placed.note == "lines 11-40 do not lie in one hunk; kept line 11 only"

@@ -254,3 +254,11 @@ def test_variables_read_by_other_parts_are_not_unknown_settings(tmp_path: Path) 
     }
     _config, warnings = load_config(tmp_path, environ=environ, flags={})
     assert warnings == []
+
+
+def test_a_gguf_model_implies_the_llamacpp_backend_unless_one_is_set(tmp_path: Path) -> None:
+    config, _ = load_config(tmp_path, environ={}, flags={"model": "/m/coder.Q4_K_M.gguf"})
+    assert config.backend == "llamacpp"
+    flags = {"model": "/m/coder.gguf", "backend": "fake"}
+    assert load_config(tmp_path, environ={}, flags=flags)[0].backend == "fake"
+    assert load_config(tmp_path, environ={}, flags={"model": "qwen"})[0].backend == "openai"

@@ -111,7 +111,7 @@ def _split(
         else:
             inline.append(finding)
     not_inline.sort(key=lambda item: _position(item[0]))
-    overflow.sort(key=_position)
+    # overflow keeps the most-severe-first order: the reader's time goes to what matters most
     return inline, not_inline, overflow
 
 
@@ -153,7 +153,9 @@ def _body(
         ]
         blocks.append(NOT_INLINE + "\n\n" + "\n".join(items))
     if overflow:
-        items = [body_item(f, None, None, opts.bot) for f in overflow]
+        items = [
+            body_item(f, None, _body_suggestion(f, diffs, head_text), opts.bot) for f in overflow
+        ]
         heading = f"### More findings (over the limit of {opts.max_inline} inline comments)"
         blocks.append(heading + "\n\n" + "\n".join(items))
     not_reviewed = not_reviewed_lines(review)

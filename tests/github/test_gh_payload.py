@@ -163,13 +163,15 @@ def test_inline_limit_keeps_the_most_severe_and_lists_the_rest() -> None:
         skipped=(Skipped("logo.png", "binary file"),),
         reviewed_files=("a.py",),
     )
-    payload = build_payload(review, diffs, "f" * 40, lambda _: None, PayloadOptions(max_inline=2))
-    assert [(c["line"], c["side"]) for c in payload.comments] == [(2, "RIGHT"), (3, "RIGHT")]
-    assert payload.inline_fingerprints == ("bb", "cc")
+    payload = build_payload(review, diffs, "f" * 40, lambda _: None, PayloadOptions(max_inline=1))
+    assert [(c["line"], c["side"]) for c in payload.comments] == [(2, "RIGHT")]
+    assert payload.inline_fingerprints == ("bb",)
+    # the rest are listed most severe first
     assert payload.body == (
         "<!-- reviewbot:review bot=reviewbot -->\n## reviewbot\n\n"
-        "3 findings at `ffffffffffff`; 2 new inline comments.\n\n"
-        "### More findings (over the limit of 2 inline comments)\n\n"
+        "3 findings at `ffffffffffff`; 1 new inline comment.\n\n"
+        "### More findings (over the limit of 1 inline comments)\n\n"
+        "- **warning** (bug) `a.py:3`: m3\n  <!-- reviewbot:fp=cc bot=reviewbot -->\n"
         "- **info** (bug) `a.py:1`: m1\n  <!-- reviewbot:fp=aa bot=reviewbot -->\n\n"
         "### Not reviewed\n\n- `logo.png`: binary file"
     )
