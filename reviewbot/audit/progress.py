@@ -26,6 +26,7 @@ from pathlib import Path
 from types import TracebackType
 
 from reviewbot import git
+from reviewbot.audit.placement import move_finding
 from reviewbot.audit.units import Unit
 from reviewbot.errors import ReviewbotError, SerializeError
 from reviewbot.serialize import finding_from_dict, finding_to_dict
@@ -93,21 +94,12 @@ class UnitResult:
     seconds: float = 0.0
 
     def moved_to(self, unit: Unit) -> UnitResult:
-        """This result for ``unit`` (same key), its line numbers shifted to where it is now."""
-        shift = unit.start - self.start
-        if shift == 0 and unit.path == self.path:
+        """This result for ``unit`` (same key), its line numbers (notes included) moved to where
+        the unit and its import lines are now (``placement.move_finding``)."""
+        findings = tuple(move_finding(f, self.start, unit) for f in self.findings)
+        if (unit.path, unit.start, findings) == (self.path, self.start, self.findings):
             return self
-        findings = tuple(_shift(f, shift, unit.path) for f in self.findings)
         return replace(self, path=unit.path, start=unit.start, end=unit.end, findings=findings)
-
-
-def _shift(finding: Finding, shift: int, path: str) -> Finding:
-    return replace(
-        finding,
-        path=path,
-        line=None if finding.line is None else finding.line + shift,
-        end_line=None if finding.end_line is None else finding.end_line + shift,
-    )
 
 
 def unit_key(unit: Unit, settings: str) -> str:

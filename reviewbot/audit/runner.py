@@ -16,37 +16,52 @@ keeping every answer committed so far.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import deque
 from collections.abc import Callable, Sequence
 
+from reviewbot.audit.placement import place_findings
 from reviewbot.audit.plan import Job
 from reviewbot.audit.progress import UnitResult
-from reviewbot.audit.select import added_file_diff
 from reviewbot.backends.base import Backend
-from reviewbot.errors import BackendTimeout, ReviewbotError
-from reviewbot.pipeline import read_completion
-from reviewbot.types import Chunk, Completion, FinishReason
+from reviewbot.errors import BackendTimeout, OutputParseError, ReviewbotError
+from reviewbot.findings import parse_output
+from reviewbot.types import Completion, Finding, FinishReason
 
+log = logging.getLogger(__name__)
 Record = Callable[[UnitResult], None]
 
 
 def read_answer(job: Job, completion: Completion) -> UnitResult:
-    """One unit's answer, parsed and placed against the unit's lines (as an added file's)."""
+    """One unit's answer, parsed and placed against the lines its prompt showed
+    (``placement.place_findings``)."""
     unit = job.unit
-    diff = added_file_diff(unit.path, unit.language, unit.start, unit.lines, unit.name)
-    result = read_completion(Chunk((diff,), 0), completion)
-    error = result.error
+    findings: tuple[Finding, ...] = ()
+    error, raw, truncated = None, "", False
+    if completion.finish_reason is FinishReason.ERROR:
+        error, raw = completion.error or "the engine reported an error", completion.text
+    else:
+        try:
+            parsed = parse_output(completion.text, completion.finish_reason)
+        except OutputParseError as exc:
+            error, raw = str(exc), exc.raw or completion.text
+        else:
+            for problem in parsed.problems:
+                log.info(
+                    "model answer for %s lines %d-%d: %s", unit.path, unit.start, unit.end, problem
+                )
+            findings, truncated = place_findings(parsed.findings, unit), parsed.truncated
     return UnitResult(
         key=job.key,
         path=unit.path,
         start=unit.start,
         end=unit.end,
-        findings=result.findings,
-        error=None if error is None else error.reason,
-        raw="" if error is None else error.raw,
+        findings=findings,
+        error=error,
+        raw=raw,
         # Cut off at max_new_tokens, whether or not the start of the answer could be read.
-        truncated=result.truncated or completion.finish_reason is FinishReason.LENGTH,
+        truncated=truncated or completion.finish_reason is FinishReason.LENGTH,
         prompt_tokens=completion.prompt_tokens,
         completion_tokens=completion.completion_tokens,
         seconds=completion.seconds,

@@ -4,7 +4,8 @@
 The audit's state (one row per audited unit) lives in its own SQLite file, by default one per
 repository whatever ``--output`` says (``progress.default_path``: inside ``.git``, or the user's
 cache directory outside git); running the same command again only sends the units that have no
-answer there yet. An audit with a unit that failed, was cut off or did not fit exits 1.
+answer there yet; a second run on the same state file waits for the first (``audit.lock``).
+An audit with a unit that failed, was cut off or did not fit exits 1.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import TextIO
 
 from reviewbot.audit.html import HtmlReporter
+from reviewbot.audit.lock import state_lock
 from reviewbot.audit.merge import merge_reviews, read_report
 from reviewbot.audit.outcome import assemble, at_least
 from reviewbot.audit.plan import Job, Planner, Shard, audit_settings
@@ -120,7 +122,8 @@ def audit(
     plan = planner.plan(selection)
     jobs = [job for job in plan.jobs if options.shard is None or options.shard.holds(job.key)]
     skipped = (*selection.skipped, *plan.skipped)
-    with ProgressStore(state) as store:
+    # One run at a time per state file; a second waits, then finds the first one's answers.
+    with state_lock(state, stderr), ProgressStore(state) as store:
         done = store.done_keys()
         todo = list({job.key: job for job in jobs if job.key not in done}.values())
         _announce(selection, jobs, todo, options, stderr)
@@ -131,12 +134,13 @@ def audit(
 
 
 def _without_state(names: list[str], root: Path, state: Path) -> list[str]:
-    """``names`` less the state file and its journals, when they lie in the audited tree."""
+    """``names`` less the state file, its lock and its journals, if they lie in the audited tree."""
     try:
         own = state.resolve().relative_to(root.resolve()).as_posix()
     except ValueError:
         return names
-    return [n for n in names if n not in {own, f"{own}-wal", f"{own}-shm", f"{own}-journal"}]
+    own_files = {own, f"{own}.lock", f"{own}-wal", f"{own}-shm", f"{own}-journal"}
+    return [n for n in names if n not in own_files]
 
 
 def _summarize(review: Review, err: TextIO) -> None:

@@ -136,7 +136,7 @@ def run(
         return _unavailable_code(config)
     from reviewbot.commands.output import write_report
 
-    write_report(review, config, stdout=out, environ=environ)
+    write_report(review, config, files=files, stdout=out, environ=environ)
     return _exit_code(review, config, target, err)
 
 

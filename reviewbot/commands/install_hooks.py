@@ -52,7 +52,8 @@ def install(source: Path, target: Path, *, force: bool, out: TextIO, err: TextIO
     """Copy the hook ``source`` to ``target`` (executable). True when it is in place.
 
     An identical hook is left alone; another one is kept as ``target`` + BACKUP_SUFFIX with
-    ``force`` and refused (False, with a message saying what to do) without.
+    ``force`` (our hooks run it first, so its checks go on) and refused (False, with a message
+    saying what to do) without.
     """
     new = source.read_bytes()
     if target.is_file() and target.read_bytes() == new:
@@ -112,7 +113,19 @@ def run(
     if unknown:
         raise ConfigError(f"unknown hook type {unknown[0]!r}; choose from {', '.join(HOOK_TYPES)}")
     sources, target_dir = hook_sources(), hooks_dir(cwd)
-    placed = [
-        install(sources / kind, target_dir / kind, force=force, out=out, err=err) for kind in kinds
-    ]
-    return 0 if all(placed) else 1
+    if not force:
+        # all or nothing: a half install (pre-push in, pre-commit refused) helps nobody
+        refused = [k for k in kinds if _foreign(sources / k, target_dir / k)]
+        for kind in refused:
+            print(_refusal(target_dir / kind), file=err)
+        if refused:
+            return 1
+    for kind in kinds:
+        install(sources / kind, target_dir / kind, force=force, out=out, err=err)
+    return 0
+
+
+def _foreign(source: Path, target: Path) -> bool:
+    """Whether ``target`` is a hook other than ours (which install refuses to replace)."""
+    exists = target.exists() or target.is_symlink()
+    return exists and not (target.is_file() and target.read_bytes() == source.read_bytes())

@@ -2,8 +2,9 @@
 
 Hooks and bots on the network then use ``backend = "openai"`` with the printed ``base_url``.
 SIGINT (Ctrl-C) and SIGTERM stop accepting connections, finish the requests in flight and return 0:
-being stopped is how a server ends, not an error. A second signal during that drain gets Python's
-default handling (KeyboardInterrupt, which the CLI turns into exit 130).
+being stopped is how a server ends, not an error. A second signal during that drain stops the
+process at once, abandoning the generations in flight, with exit status 128 + the signal number
+(130 for Ctrl-C), the shell's convention.
 """
 
 from __future__ import annotations
@@ -94,15 +95,16 @@ def run(
     else:
         where = "clients send 'Authorization: Bearer $REVIEWBOT_SERVE_API_KEY'"
     print(
-        f"reviewbot serve: listening on {server.url} ({where}; Ctrl-C to stop)",
+        f"reviewbot serve: listening on {server.listening} ({where}; Ctrl-C to stop)",
         file=out,
         flush=True,
     )
-    with _request_log(stderr if stderr is not None else sys.stderr):
+    err = stderr if stderr is not None else sys.stderr
+    with _request_log(err):
         if stop is not None:
             serve_until(server, stop)
         else:
-            with _stop_on_signals() as event:
+            with _stop_on_signals(err) as event:
                 serve_until(server, event)
     print("reviewbot serve: stopped", file=out, flush=True)
     return 0
@@ -119,36 +121,49 @@ def _bind(backend: Backend, settings: ServeSettings, host: str, port: int) -> Re
 
 
 @contextmanager
-def _stop_on_signals() -> Iterator[threading.Event]:
-    """An event set by SIGINT or SIGTERM; the previous handlers come back afterwards."""
+def _stop_on_signals(err: TextIO) -> Iterator[threading.Event]:
+    """An event set by SIGINT or SIGTERM; the previous handlers come back afterwards.
+
+    A second signal ends the process at once with 128 + its number and one line on ``err``.
+    """
     event = threading.Event()
 
     def handle(signum: int, frame: FrameType | None) -> None:
-        event.set()
-        restore()  # a second Ctrl-C interrupts the drain (KeyboardInterrupt, exit 130)
-
-    def restore() -> None:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+        if not event.is_set():
+            event.set()
+            return
+        print(
+            "reviewbot serve: stopping now, without finishing the requests in flight",
+            file=err,
+            flush=True,
+        )
+        sys.stdout.flush()
+        # Not an exception: it would wait for the handler threads, which wait for the engine,
+        # and unwinding could free the model while the engine thread still runs on it.
+        os._exit(128 + signum)
 
     previous = {sig: signal.signal(sig, handle) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield event
     finally:
-        restore()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 @contextmanager
 def _request_log(stream: TextIO) -> Iterator[None]:
-    """Send the server's one-line-per-request log to ``stream`` while serving."""
+    """Send the server's one-line-per-request log to ``stream`` while serving, and only there:
+    the CLI's root handler (``reviewbot: warning: ...``) would write every line a second time."""
     logger = logging.getLogger("reviewbot.serve")
     handler = logging.StreamHandler(stream)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
-    level = logger.level
+    level, propagate = logger.level, logger.propagate
     logger.addHandler(handler)
     logger.setLevel(logging.INFO)
+    logger.propagate = False
     try:
         yield
     finally:
         logger.removeHandler(handler)
         logger.setLevel(level)
+        logger.propagate = propagate

@@ -10,20 +10,23 @@ from reviewbot.serve.app import (
     ReviewServer,
     ServeSettings,
     check_bind_address,
+    describe_listening,
     serve_until,
 )
-from reviewbot.serve.batcher import Batcher, BatcherClosed, QueueFull
+from reviewbot.serve.batcher import Batcher, BatcherClosed, PromptTooLong, QueueFull
 from reviewbot.serve.protocol import RequestRejected, parse_chat_request
 
 __all__ = [
     "API_KEY_VARIABLE",
     "Batcher",
     "BatcherClosed",
+    "PromptTooLong",
     "QueueFull",
     "RequestRejected",
     "ReviewServer",
     "ServeSettings",
     "check_bind_address",
+    "describe_listening",
     "parse_chat_request",
     "serve_until",
 ]

@@ -7,8 +7,10 @@ funnelled into the batcher).
 Endpoints: ``POST /v1/chat/completions``, ``GET /v1/models``, ``GET /health`` and
 ``POST /tokenize`` (``{"content": text}`` as llama.cpp's, or ``{"prompt": text}`` as vLLM's ->
 ``{"count": n, "max_model_len": n}``; no token ids, which the Backend protocol does not expose).
-Every request needs ``Authorization: Bearer KEY`` when an API key is set. Connections close after
-each answer (HTTP/1.0), so a shutdown never waits on an idle keep-alive connection.
+Every request but ``/health`` needs ``Authorization: Bearer KEY`` when an API key is set (the
+scheme matched case-insensitively, per RFC 7235 section 2.1). Connections close after each answer
+(HTTP/1.0), so a shutdown never waits on an idle keep-alive connection. A client that leaves
+before its answer costs one log line, not a traceback.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import ipaddress
 import json
 import logging
 import socket
+import sys
 import threading
 import time
 import uuid
@@ -27,7 +30,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from reviewbot.backends.base import Backend
 from reviewbot.errors import ConfigError
-from reviewbot.serve.batcher import Batcher, BatcherClosed, QueueFull
+from reviewbot.serve.batcher import Batcher, BatcherClosed, PromptTooLong, QueueFull
 from reviewbot.serve.protocol import (
     RequestRejected,
     completion_body,
@@ -109,16 +112,52 @@ class ReviewServer(ThreadingHTTPServer):
         )
 
     def handle_error(self, request: object, client_address: object) -> None:
-        """One log entry with the traceback instead of socketserver's bare print to stderr."""
-        log.exception("connection from %s failed", client_address)
+        """One log entry instead of socketserver's bare print to stderr: one line when the
+        client went away (nothing is wrong here), the traceback for anything else."""
+        error = sys.exc_info()[1]
+        if isinstance(error, ConnectionError):
+            log.info("connection from %s closed early: %s", _peer(client_address), error)
+            return
+        log.exception("connection from %s failed", _peer(client_address))
 
     @property
     def url(self) -> str:
+        """``http://HOST:PORT/v1``; a wildcard bind shows the loopback address of its family."""
         host, port = self.socket.getsockname()[:2]
-        if host in ("0.0.0.0", "::"):
-            host = "127.0.0.1" if host == "0.0.0.0" else "::1"
-        shown = f"[{host}]" if ":" in str(host) else str(host)
-        return f"http://{shown}:{port}/v1"
+        return _base_url(_WILDCARDS.get(str(host), str(host)), int(port))
+
+    @property
+    def listening(self) -> str:
+        """Where clients reach this server, for the startup line (see ``describe_listening``)."""
+        host, port = self.socket.getsockname()[:2]
+        return describe_listening(str(host), int(port))
+
+
+_WILDCARDS = {"0.0.0.0": "127.0.0.1", "::": "::1"}
+
+
+def describe_listening(host: str, port: int, hostname: str | None = None) -> str:
+    """The base URL of a server bound to ``host:port``; for a wildcard address (0.0.0.0, ::),
+    a sentence saying it listens on all interfaces, with the URL to use on this machine and
+    from others (``hostname``, default ``socket.gethostname()``)."""
+    if host not in _WILDCARDS:
+        return _base_url(host, port)
+    name = hostname if hostname is not None else socket.gethostname()
+    return (
+        f"all interfaces ({host}) port {port}: {_base_url(_WILDCARDS[host], port)} on this "
+        f"machine, {_base_url(name, port)} or this machine's IP address from others"
+    )
+
+
+def _base_url(host: str, port: int) -> str:
+    shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}/v1"
+
+
+def _peer(client_address: object) -> str:
+    if isinstance(client_address, tuple) and len(client_address) >= 2:
+        return f"{client_address[0]}:{client_address[1]}"
+    return str(client_address)
 
 
 def serve_until(server: ReviewServer, stop: threading.Event) -> None:
@@ -140,6 +179,7 @@ def serve_until(server: ReviewServer, stop: threading.Event) -> None:
 
 _Answer = tuple[int, dict[str, object], tuple[int, int]]  # status, JSON body, tokens in/out
 
+
 # Bodies up to this size are read and dropped before a 413 so the client sees the answer
 # instead of a reset connection; larger ones are cut off.
 _DISCARD_LIMIT = 64 * 1024 * 1024
@@ -160,12 +200,19 @@ class _Handler(BaseHTTPRequestHandler):
         """Silence http.server's own access log; ``_dispatch`` logs one line per request."""
 
     def _dispatch(self, method: str) -> None:
-        started = time.monotonic()
         path = self.path.split("?", 1)[0]
+        try:
+            self._answer(method, path)
+        except ConnectionError as exc:  # nobody left to answer; not the server's fault
+            log.info("%s %s: client disconnected, no answer sent: %s", method, path, exc)
+
+    def _answer(self, method: str, path: str) -> None:
+        started = time.monotonic()
         tokens = (0, 0)
         retry_after = None
         try:
-            self._check_auth()
+            if path != "/health":  # health checks carry no key and the answer reveals nothing
+                self._check_auth()
             status, body, tokens = self._route(method, path)()
         except RequestRejected as exc:
             status, body, retry_after = exc.status, exc.body(), exc.retry_after
@@ -195,8 +242,9 @@ class _Handler(BaseHTTPRequestHandler):
         key = self.server.settings.api_key
         if key is None:
             return
-        given = self.headers.get("Authorization", "").encode()
-        if not hmac.compare_digest(given, f"Bearer {key}".encode()):
+        scheme, _, given = self.headers.get("Authorization", "").strip().partition(" ")
+        matches = hmac.compare_digest(given.strip().encode(), key.encode())
+        if scheme.lower() != "bearer" or not matches:
             raise RequestRejected(
                 401,
                 "missing or wrong API key; send 'Authorization: Bearer KEY'",
@@ -226,10 +274,12 @@ class _Handler(BaseHTTPRequestHandler):
     def _chat(self) -> _Answer:
         cap = self.server.max_tokens_cap
         default = min(self.server.settings.default_max_tokens, cap)
-        request = parse_chat_request(
-            self._read_json(), default_max_tokens=default, max_tokens_cap=cap
+        body = self._read_json()
+        request = parse_chat_request(body, default_max_tokens=default, max_tokens_cap=cap)
+        asked = isinstance(body, dict) and any(
+            body.get(key) is not None for key in ("max_tokens", "max_completion_tokens")
         )
-        completion = self._complete(request)
+        completion = self._complete(request, fit_window=not asked)
         if completion.finish_reason is FinishReason.ERROR:
             message = completion.error or "the engine failed without saying why"
             raise RequestRejected(500, f"engine error: {message}", "server_error", "engine_error")
@@ -241,9 +291,9 @@ class _Handler(BaseHTTPRequestHandler):
         )
         return 200, body, (completion.prompt_tokens, completion.completion_tokens)
 
-    def _complete(self, request: Request) -> Completion:
+    def _complete(self, request: Request, *, fit_window: bool) -> Completion:
         try:
-            future = self.server.batcher.submit(request)
+            future = self.server.batcher.submit(request, fit_window=fit_window)
         except QueueFull as exc:
             raise RequestRejected(
                 429,
@@ -256,6 +306,8 @@ class _Handler(BaseHTTPRequestHandler):
             raise RequestRejected(503, str(exc), "server_error", "shutting_down") from None
         try:
             return future.result()
+        except PromptTooLong as exc:  # OpenAI's code for it, so clients know not to retry
+            raise RequestRejected(400, str(exc), code="context_length_exceeded") from None
         except Exception as exc:  # the batcher logged it; this client gets 500, others go on
             raise RequestRejected(
                 500, f"engine failed: {type(exc).__name__}: {exc}", "server_error", "engine_error"
@@ -269,6 +321,13 @@ class _Handler(BaseHTTPRequestHandler):
             raise RequestRejected(
                 408, "timed out reading the request body", code="timeout"
             ) from None
+        if len(raw) < length:  # the client closed its side early; it may still read the answer
+            raise RequestRejected(
+                400,
+                f"request body ended after {len(raw)} of {length} bytes; send a Content-Length "
+                "that matches the body",
+                code="length",
+            )
         try:
             return json.loads(raw)
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:

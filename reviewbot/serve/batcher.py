@@ -5,7 +5,9 @@ arrives within ``max_wait_s`` (up to ``max_batch_size``) and hands the lot to
 ``backend.complete(batch)`` as one call. Engines with continuous batching (the exllamav2/v3 dynamic
 generators) run the batch together; llama.cpp runs it one by one inside ``complete``. Only one
 ``complete`` call runs at a time, and ``count_tokens`` takes the same lock, so backends need not be
-thread-safe.
+thread-safe. For the same reason the worker, not the request handler, checks that each prompt fits
+the context window, just before the batch runs: a handler counting tokens itself would wait for
+the running batch to finish and miss the next one.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import logging
 import threading
 import time
 from concurrent.futures import Future
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from reviewbot.backends.base import Backend
 from reviewbot.errors import BackendError, ReviewbotError
@@ -32,9 +34,29 @@ class BatcherClosed(ReviewbotError):
     """The batcher is shutting down and takes no new requests."""
 
 
+class PromptTooLong(ReviewbotError):
+    """The messages plus ``max_new_tokens`` need more tokens than the context window holds.
+
+    prompt_tokens: ``count_tokens`` summed over the messages' contents (the chat template's own
+    tokens are not counted); max_new_tokens: what the request asked to generate.
+    """
+
+    def __init__(self, prompt_tokens: int, max_new_tokens: int, context_window: int) -> None:
+        super().__init__(
+            f"this model's context window is {context_window} tokens, but the request needs "
+            f"{prompt_tokens + max_new_tokens}: {prompt_tokens} in the messages and "
+            f"{max_new_tokens} for the answer (max_tokens); shorten the messages or ask for "
+            "fewer max_tokens"
+        )
+        self.prompt_tokens = prompt_tokens
+        self.max_new_tokens = max_new_tokens
+        self.context_window = context_window
+
+
 @dataclass
 class _Pending:
     request: Request
+    fit_window: bool = False
     future: Future[Completion] = field(default_factory=Future)
 
 
@@ -82,13 +104,15 @@ class Batcher:
         with self._cond:
             return not self._closing
 
-    def submit(self, request: Request) -> Future[Completion]:
-        """Queue one request; the future gets its Completion or the backend's exception.
+    def submit(self, request: Request, *, fit_window: bool = False) -> Future[Completion]:
+        """Queue one request; the future gets its Completion, the backend's exception, or
+        PromptTooLong when the messages and ``max_new_tokens`` do not fit the context window.
 
-        Raises QueueFull when ``max_queue`` requests are already waiting, BatcherClosed after
-        ``close``.
+        fit_window: ``max_new_tokens`` is a default the client did not ask for: lower it to what
+        the window leaves after the prompt (as vLLM does) instead of refusing. Raises QueueFull
+        when ``max_queue`` requests are already waiting, BatcherClosed after ``close``.
         """
-        pending = _Pending(request)
+        pending = _Pending(request, fit_window)
         with self._cond:
             if self._closing:
                 raise BatcherClosed("the server is shutting down; send the request elsewhere")
@@ -136,16 +160,36 @@ class Batcher:
     def _complete(self, batch: list[_Pending]) -> None:
         try:
             with self._engine:
-                completions = self._backend.complete([pending.request for pending in batch])
-            if len(completions) != len(batch):
+                fitting = [pending for pending in batch if self._fits(pending)]
+                requests = [pending.request for pending in fitting]
+                completions = self._backend.complete(requests) if requests else []
+            if len(completions) != len(fitting):
                 raise BackendError(
                     f"backend {self._backend.name!r} returned {len(completions)} completions "
-                    f"for {len(batch)} requests"
+                    f"for {len(fitting)} requests"
                 )
         except Exception as exc:  # handed to every waiting handler, which answers 500
             log.exception("backend %r failed on a batch of %d", self._backend.name, len(batch))
             for pending in batch:
-                pending.future.set_exception(exc)
+                if not pending.future.done():  # not one already refused as too long
+                    pending.future.set_exception(exc)
             return
-        for pending, completion in zip(batch, completions, strict=True):
+        for pending, completion in zip(fitting, completions, strict=True):
             pending.future.set_result(completion)
+
+    def _fits(self, pending: _Pending) -> bool:
+        """True if the prompt leaves room for the answer; otherwise refuse it with PromptTooLong.
+
+        Called with the engine lock held. A default ``max_new_tokens`` shrinks to fit instead.
+        """
+        request = pending.request
+        prompt = sum(self._backend.count_tokens(message.content) for message in request.messages)
+        room = self._backend.context_window - prompt
+        if request.max_new_tokens <= room:
+            return True
+        if pending.fit_window and room >= 1:
+            pending.request = replace(request, max_new_tokens=room)
+            return True
+        asked = 1 if pending.fit_window else request.max_new_tokens
+        pending.future.set_exception(PromptTooLong(prompt, asked, self._backend.context_window))
+        return False

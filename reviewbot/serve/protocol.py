@@ -15,6 +15,7 @@ import json
 from collections.abc import Mapping
 
 from reviewbot.errors import ReviewbotError
+from reviewbot.serve.schema import json_kind, schema_problem
 from reviewbot.types import Completion, Message, Request
 
 ROLES = ("system", "user", "assistant")
@@ -60,7 +61,7 @@ def parse_chat_request(body: object, *, default_max_tokens: int, max_tokens_cap:
     above ``max_tokens_cap`` and malformed or conflicting schemas.
     """
     if not isinstance(body, Mapping):
-        raise RequestRejected(400, f"request body must be a JSON object, got {_kind(body)}")
+        raise RequestRejected(400, f"request body must be a JSON object, got {json_kind(body)}")
     if body.get("stream"):
         raise RequestRejected(400, "stream not supported; send stream: false", code="stream")
     if body.get("n") not in (None, 1):
@@ -249,14 +250,13 @@ def _schema_value(field: str, value: object) -> Mapping[str, object] | None:
             raise RequestRejected(
                 400, f"{field} is a string but not JSON: {exc}", code="schema"
             ) from None
-    if value is None or isinstance(value, Mapping):
-        return value
-    raise RequestRejected(
-        400, f"{field} must be a JSON Schema object, got {_kind(value)}", code="schema"
-    )
-
-
-def _kind(value: object) -> str:
-    return {dict: "object", list: "array", str: "string", bool: "boolean"}.get(
-        type(value), "number" if isinstance(value, (int, float)) else "null"
-    )
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        raise RequestRejected(
+            400, f"{field} must be a JSON Schema object, got {json_kind(value)}", code="schema"
+        )
+    problem = schema_problem(value, field)
+    if problem is not None:
+        raise RequestRejected(400, problem, code="schema")
+    return value

@@ -7,9 +7,11 @@ import json
 import os
 import re
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -387,3 +389,92 @@ def test_merge_refuses_a_repeated_shard_or_other_settings(
         ConfigError, match=r"s1of2.json \(a shard of 2\) and \S+s1of1b.json \(a whole audit\)"
     ):
         _merge(polyglot, [one, two, other_copy], err)
+
+
+def _import_finding(body: Any) -> str:
+    """Every unit of src/app.py flags its import of os (line 3, shown to all as context)."""
+    user = body["messages"][1]["content"]
+    if _FILE.search(user)[1] != "src/app.py":  # type: ignore[index]
+        return json.dumps({"findings": []})
+    finding = {"path": "src/app.py", "line": 3, "side": "RIGHT", "severity": "warning"}
+    finding |= {"category": "maintainability", "message": "os is imported but never used"}
+    return json.dumps({"findings": [finding]})
+
+
+def test_a_finding_on_an_import_line_outside_the_unit_is_reported_once_on_that_line(
+    polyglot: Path, scripted_server: Any
+) -> None:
+    scripted_server.responder = _import_finding
+    state = polyglot.parent / "s.sqlite"
+    out = polyglot.parent / "a.json"
+
+    run_audit(polyglot, scripted_server, out, state, "json", paths=("src",))
+
+    shown = [
+        (f["line"], f["placement"], f["note"]) for f in json.loads(out.read_text())["findings"]
+    ]
+    assert shown == [(3, "inline", None)]  # six units said it; one finding, on the import line
+
+    # A line inserted below the imports: every unit after it moves, the imports do not.
+    app = (polyglot / "src/app.py").read_text()
+    write(polyglot, "src/app.py", app.replace(")\n\n", ")\n# spacer\n\n", 1))
+    scripted_server.responder = lambda body: json.dumps({"findings": []})
+    run_audit(polyglot, scripted_server, out, state, "json", paths=("src",))
+
+    (finding,) = json.loads(out.read_text())["findings"]
+    assert (finding["line"], finding["placement"], finding["note"]) == (
+        3,
+        "inline",
+        "line 3 is outside the audited unit (lines 10-15)",
+    )
+
+
+class _Watched(io.StringIO):
+    """A stderr that sets ``seen`` once a line containing ``word`` is written."""
+
+    def __init__(self, word: str, seen: threading.Event) -> None:
+        super().__init__()
+        self._word, self._seen = word, seen
+
+    def write(self, text: str) -> int:
+        if self._word in text:
+            self._seen.set()
+        return super().write(text)
+
+
+def test_a_second_run_on_the_same_state_file_waits_and_sends_nothing(
+    polyglot: Path, scripted_server: Any
+) -> None:
+    waiting = threading.Event()
+    # The first run's answers are held until the second run says it is waiting (bounded, so
+    # a run that does not wait fails the test instead of hanging it).
+    scripted_server.responder = lambda body: answer(body) if waiting.wait(30) else ""
+    state = polyglot.parent / "s.sqlite"
+    reports = [polyglot.parent / "first.sarif", polyglot.parent / "second.sarif"]
+    codes: list[int] = []
+    first = threading.Thread(
+        target=lambda: codes.append(run_audit(polyglot, scripted_server, reports[0], state))
+    )
+    first.start()
+    while not scripted_server.chat_requests and first.is_alive():
+        time.sleep(0.01)  # the first run holds the state file once it sends
+    err = _Watched("waiting", waiting)
+    flags = {"backend": "openai", "base_url": scripted_server.base_url, "output": reports[1]}
+
+    second = audit.run_cli(
+        cwd=polyglot,
+        flags={**flags, "format": "sarif"},
+        environ={},
+        options=AuditOptions(state=state, max_unit_lines=8),
+        stderr=err,
+    )
+    first.join()
+
+    assert (codes, second) == ([0], 0)
+    assert len(scripted_server.chat_requests) == UNITS  # each unit sent once, by the first run
+    assert err.getvalue().splitlines()[:2] == [
+        f"reviewbot: audit: another audit is running on the state file {state} "
+        f"(pid {os.getpid()} on {socket.gethostname()}); waiting for it to finish",
+        f"reviewbot: audit: 4 files (8 skipped), 12 units: {UNITS} done before, 0 to send",
+    ]
+    assert reports[0].read_text() == reports[1].read_text()

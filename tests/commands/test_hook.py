@@ -35,7 +35,8 @@ BUG = {
 ANSWER = json.dumps({"findings": [BUG]})
 REPORT = """\
 app.py:2: error: [bug] Assignment instead of comparison.
-  suggested replacement for line 2:
+  suggested change to line 2:
+  -     if x = None:
   +     if x is None:
 
 1 finding (1 error) in 1 file reviewed

@@ -181,3 +181,31 @@ def test_the_plain_pre_push_hook_reviews_the_pushed_range(
     assert len(prompts) == 2
     assert "## File: topic.py (added, python)" in prompts[1]
     assert "first.py" not in prompts[1]
+
+
+def test_a_refusal_installs_nothing(git_repo: Path) -> None:
+    hooks = git_repo / ".git" / "hooks"
+    (hooks / "pre-commit").write_bytes(FOREIGN)
+    code, out, err = install(git_repo)
+    assert (code, out) == (1, "")
+    assert err.startswith(f"reviewbot: error: {hooks / 'pre-commit'} exists")
+    assert not (hooks / "pre-push").exists()  # no half install
+
+
+def test_a_replaced_hook_still_runs_first(
+    git_repo: Path, tmp_path: Path, hook_env: dict[str, str]
+) -> None:
+    marker = tmp_path / "old-hook-ran"
+    hooks = git_repo / ".git" / "hooks"
+    old = hooks / "pre-commit"
+    old.write_text(f'#!/bin/sh\necho ran > "{marker}"\nexit "${{OLD_HOOK_EXIT:-0}}"\n')
+    old.chmod(0o755)
+    assert install(git_repo, "pre-commit", force=True)[0] == 0
+    gitrepo.write(git_repo, "a.txt", "x\n")
+    gitrepo.stage(git_repo)
+    env = {**hook_env, "REVIEWBOT_SKIP": "1"}
+    blocked = git_run(git_repo, {**env, "OLD_HOOK_EXIT": "1"}, "commit", "-q", "-m", "x")
+    assert blocked.returncode == 1 and marker.is_file()
+    marker.unlink()
+    assert git_run(git_repo, env, "commit", "-q", "-m", "x").returncode == 0
+    assert marker.is_file()

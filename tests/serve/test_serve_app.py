@@ -114,12 +114,16 @@ def test_health_and_tokenize(serve: ServerFactory) -> None:
     assert vllm.json() == {"count": 2, "max_model_len": 8192}
 
 
-def test_api_key_is_required_on_every_endpoint(serve: ServerFactory) -> None:
+def test_api_key_is_required_on_every_endpoint_but_health(serve: ServerFactory) -> None:
     with serve(FakeBackend(), api_key="sekrit") as server:
         root = server.url.removesuffix("/v1")
-        missing = httpx.get(f"{root}/health", trust_env=False)
+        health = httpx.get(f"{root}/health", trust_env=False)
+        missing = httpx.get(f"{server.url}/models", trust_env=False)
         wrong = post(server.url, {"messages": MESSAGES}, Authorization="Bearer sekrit2")
+        scheme = post(server.url, {"messages": MESSAGES}, Authorization="Basic sekrit")
         right = post(server.url, {"messages": MESSAGES}, Authorization="Bearer sekrit")
+        lower = post(server.url, {"messages": MESSAGES}, Authorization="bearer sekrit")
+        upper = post(server.url, {"messages": MESSAGES}, Authorization="BEARER  sekrit")
     error = {
         "error": {
             "message": "missing or wrong API key; send 'Authorization: Bearer KEY'",
@@ -127,9 +131,11 @@ def test_api_key_is_required_on_every_endpoint(serve: ServerFactory) -> None:
             "code": "invalid_api_key",
         }
     }
+    assert (health.status_code, health.json()) == (200, {"status": "ok"})
     assert (missing.status_code, missing.json()) == (401, error)
     assert (wrong.status_code, wrong.json()) == (401, error)
-    assert right.status_code == 200
+    assert (scheme.status_code, scheme.json()) == (401, error)
+    assert [right.status_code, lower.status_code, upper.status_code] == [200, 200, 200]
 
 
 def test_malformed_json_is_400(serve: ServerFactory) -> None:
@@ -257,3 +263,75 @@ def test_large_oversize_body_still_gets_413(serve: ServerFactory) -> None:
             f"{server.url}/chat/completions", content=b"x" * (4 << 20), trust_env=False
         )
     assert response.status_code == 413
+
+
+def long_messages(characters: int) -> list[dict[str, str]]:
+    """One user message of ``characters`` x's: ``characters // 4 + 1`` FakeBackend tokens."""
+    return [{"role": "user", "content": "x" * characters}]
+
+
+def test_prompt_over_the_context_window_is_400_and_never_queued(serve: ServerFactory) -> None:
+    fake = FakeBackend(context_window=100)  # count_tokens: len // 4 + 1
+    with serve(fake) as server:
+        response = post(server.url, {"messages": long_messages(360), "max_tokens": 10})
+        fits = post(server.url, {"messages": long_messages(360), "max_tokens": 9})
+    assert response.status_code == 400
+    assert response.json()["error"] == {
+        "message": "this model's context window is 100 tokens, but the request needs 101: 91 "
+        "in the messages and 10 for the answer (max_tokens); shorten the messages or ask for "
+        "fewer max_tokens",
+        "type": "invalid_request_error",
+        "code": "context_length_exceeded",
+    }
+    assert fits.status_code == 200
+    assert [r.max_new_tokens for r in fake.requests] == [9]
+
+
+def test_default_max_tokens_shrinks_to_what_the_window_leaves(serve: ServerFactory) -> None:
+    fake = FakeBackend(context_window=100)
+    with serve(fake) as server:
+        shrunk = post(server.url, {"messages": long_messages(360)})
+        refused = post(server.url, {"messages": long_messages(396)})  # no room for an answer
+    assert shrunk.status_code == 200
+    assert [r.max_new_tokens for r in fake.requests] == [9]  # 100 - 91, not the default 1024
+    assert refused.json()["error"]["code"] == "context_length_exceeded"
+    assert refused.json()["error"]["message"].startswith(
+        "this model's context window is 100 tokens, but the request needs 101: 100 in the "
+        "messages and 1 for the answer"
+    )
+
+
+@pytest.mark.parametrize(
+    ("schema", "message"),
+    [
+        (
+            {"type": "nonsense"},
+            "response_format.json_schema.schema.type = 'nonsense' is not a JSON Schema type; "
+            "use one of: array, boolean, integer, null, number, object, string",
+        ),
+        (
+            {"type": "object", "properties": {"ok": {"type": "bool"}}},
+            "response_format.json_schema.schema.properties.ok.type = 'bool' is not a JSON "
+            "Schema type; use one of: array, boolean, integer, null, number, object, string",
+        ),
+        (
+            ["not", "an", "object"],
+            "response_format.json_schema.schema must be a JSON Schema object, got array",
+        ),
+    ],
+    ids=["bad-type", "bad-nested-type", "not-an-object"],
+)
+def test_malformed_schema_is_400_before_the_engine(
+    serve: ServerFactory, schema: object, message: str
+) -> None:
+    fake = FakeBackend()
+    fields = {"response_format": {"type": "json_schema", "json_schema": {"schema": schema}}}
+    with serve(fake) as server:
+        response = post(server.url, {"messages": MESSAGES, **fields})
+    assert response.status_code == 400
+    assert response.json()["error"] == {
+        "message": message,
+        "type": "invalid_request_error",
+        "code": "schema",
+    }
+    assert fake.requests == []

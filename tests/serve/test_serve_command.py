@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import re
 import signal
 import socket
@@ -20,7 +21,7 @@ from reviewbot.backends.fake import FakeBackend
 from reviewbot.commands.serve import in_process_engine, run
 from reviewbot.config import Config
 from reviewbot.errors import ConfigError
-from reviewbot.serve import check_bind_address
+from reviewbot.serve import check_bind_address, describe_listening
 
 if TYPE_CHECKING:
     from conftest import WaitFor
@@ -43,6 +44,29 @@ def test_other_addresses_need_a_key(host: str) -> None:
     with pytest.raises(ConfigError, match=f"refusing to listen on '{re.escape(host)}' without"):
         check_bind_address(host, None)
     check_bind_address(host, "k")
+
+
+@pytest.mark.parametrize(
+    ("host", "line"),
+    [
+        ("127.0.0.1", "http://127.0.0.1:8080/v1"),
+        ("192.168.1.5", "http://192.168.1.5:8080/v1"),
+        ("::1", "http://[::1]:8080/v1"),
+        (
+            "0.0.0.0",
+            "all interfaces (0.0.0.0) port 8080: http://127.0.0.1:8080/v1 on this machine, "
+            "http://gpu-box:8080/v1 or this machine's IP address from others",
+        ),
+        (
+            "::",
+            "all interfaces (::) port 8080: http://[::1]:8080/v1 on this machine, "
+            "http://gpu-box:8080/v1 or this machine's IP address from others",
+        ),
+    ],
+)
+def test_the_startup_line_says_where_it_listens(host: str, line: str) -> None:
+    # Tests bind 127.0.0.1 only, so the wildcard wording is checked without binding.
+    assert describe_listening(host, 8080, hostname="gpu-box") == line
 
 
 def test_run_refuses_a_public_bind_before_loading_the_model() -> None:
@@ -177,3 +201,77 @@ def test_signal_drains_in_flight_requests_and_exits_0(
         process.communicate()
     assert answers[0].status_code == 200
     assert answers[0].json()["choices"][0]["message"]["content"] == "finished"
+
+
+def start_server(
+    script_args: list[str], cwd: Path, env: dict[str, str] | None = None
+) -> tuple[subprocess.Popen[str], re.Match[str]]:
+    """A server process and the URL it printed (after the model line)."""
+    process = subprocess.Popen(
+        [sys.executable, *script_args], cwd=cwd, env=env,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert process.stdout is not None
+    process.stdout.readline()  # model line
+    url = re.search(r"http://127\.0\.0\.1:(\d+)/v1", process.stdout.readline())
+    assert url is not None
+    return process, url
+
+
+def test_the_cli_logs_each_request_once(tmp_path: Path) -> None:
+    # The CLI sets up root logging for warnings; request lines must not reach it as well.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("REVIEWBOT")}
+    env.update(HOME=str(tmp_path), XDG_CONFIG_HOME=str(tmp_path / "config"))
+    args = ["-m", "reviewbot", "serve", "--backend", "fake", "--port", "0"]
+    process, url = start_server(args, tmp_path, env)
+    try:
+        models = httpx.get(f"{url[0]}/models", trust_env=False)
+        process.send_signal(signal.SIGINT)
+        stdout, stderr = process.communicate(timeout=60)
+    finally:
+        process.kill()
+    assert (models.status_code, process.returncode, stdout) == (
+        200,
+        0,
+        "reviewbot serve: stopped\n",
+    )
+    lines = [line.split(" ", 2)[2] for line in stderr.splitlines()]  # drop the date and time
+    assert len(lines) == 2, stderr
+    assert re.fullmatch(r"INFO GET /v1/models 200 in=0 out=0 \d+\.\d{3}s", lines[0])
+    assert lines[1] == "INFO stopping: no new connections; finishing the requests in flight"
+
+
+@pytest.mark.parametrize(("signum", "status"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_a_second_signal_stops_at_once(
+    tmp_path: Path, wait_for: WaitFor, signum: int, status: int
+) -> None:
+    started, release = tmp_path / "started", tmp_path / "release"
+    process, url = start_server(["-c", SERVER_SCRIPT, str(started), str(release)], REPO)
+    failures: list[Exception] = []
+
+    def client() -> None:
+        body = {"messages": [{"role": "user", "content": "x"}]}
+        try:
+            httpx.post(f"{url[0]}/chat/completions", json=body, trust_env=False, timeout=60)
+        except httpx.HTTPError as exc:
+            failures.append(exc)
+
+    thread = threading.Thread(target=client)
+    try:
+        thread.start()
+        wait_for(started.exists, "the request to reach the engine")
+        process.send_signal(signum)
+        assert process.stderr is not None
+        while "stopping: no new connections" not in process.stderr.readline():
+            pass
+        process.send_signal(signum)  # the engine still holds the request: release never comes
+        assert process.wait(30) == status
+        assert process.stderr.read() == (
+            "reviewbot serve: stopping now, without finishing the requests in flight\n"
+        )
+        thread.join(60)
+    finally:
+        release.touch()
+        process.kill()
+        process.communicate()
+    assert [type(failure) for failure in failures] == [httpx.RemoteProtocolError]
