@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
 from reviewbot.anchor import anchor_findings
@@ -23,7 +23,7 @@ from reviewbot.errors import OutputParseError
 from reviewbot.filters import filter_files
 from reviewbot.findings import findings_json_schema, parse_output
 from reviewbot.render import PromptRenderer
-from reviewbot.suggestions import rebase_indentation, to_file_eol
+from reviewbot.suggestions import fit_suggestion
 from reviewbot.types import (
     Chunk,
     ChunkError,
@@ -31,10 +31,8 @@ from reviewbot.types import (
     FileDiff,
     Finding,
     FinishReason,
-    LineKind,
     Request,
     Review,
-    Side,
     Skipped,
     Stats,
 )
@@ -104,32 +102,10 @@ def read_completion(chunk: Chunk, completion: Completion) -> ChunkResult:
     files = {f.path: _merge_parts(chunk.files, f.path) for f in chunk.files}
     for problem in parsed.problems:
         log.info("model answer for %s: %s", ", ".join(paths), problem)
-    placed = [_fit_suggestion(f, files) for f in anchor_findings(parsed.findings, files)]
+    placed = [fit_suggestion(f, files.get(f.path)) for f in anchor_findings(parsed.findings, files)]
     where = ", ".join(paths)
     discarded = tuple(f"{where}: {why}" for why in parsed.discarded)
     return ChunkResult(tuple(placed), None, parsed.truncated, discarded)
-
-
-def _fit_suggestion(finding: Finding, files: Mapping[str, FileDiff]) -> Finding:
-    """Re-base a suggestion's indentation onto the lines it replaces (tabs stay tabs) and give
-    it the file's line endings (the model saw none)."""
-    if finding.suggestion is None or finding.line is None or finding.side is not Side.RIGHT:
-        return finding
-    diff = files.get(finding.path)
-    if diff is None:
-        return finding
-    right = {
-        line.new_lineno: line.text
-        for hunk in diff.hunks
-        for line in hunk.lines
-        if line.kind is not LineKind.DEL and line.new_lineno is not None
-    }
-    span = range(finding.line, (finding.end_line or finding.line) + 1)
-    original = [right[n] for n in span if n in right]
-    if len(original) != len(span):
-        return finding
-    rebased = rebase_indentation(finding.suggestion, original)
-    return replace(finding, suggestion=to_file_eol(rebased, diff.eol))
 
 
 def _merge_parts(files: Sequence[FileDiff], path: str) -> FileDiff:

@@ -13,11 +13,12 @@ import math
 import re
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
 from typing import Literal
 
 from reviewbot.errors import SuggestionError
+from reviewbot.types import FileDiff, Finding, LineKind, Side
 
 Status = Literal["ok", "unchecked", "unsafe"]
 _LEADING = re.compile(r"[ \t]*")
@@ -300,3 +301,25 @@ def to_file_eol(text: str, eol: str) -> str:
     if eol == "crlf":
         return lf.replace("\n", "\r\n")
     raise SuggestionError(f"unknown line ending {eol!r}; expected 'lf' or 'crlf'")
+
+
+def fit_suggestion(finding: Finding, diff: FileDiff | None) -> Finding:
+    """``finding`` with its suggestion re-based onto the indentation of the lines it replaces
+    (tabs stay tabs) and given the file's line endings (the model saw none). Unchanged when it
+    has no suggestion, is not on RIGHT lines, or its lines are not all in ``diff``."""
+    if finding.suggestion is None or finding.line is None or finding.side is not Side.RIGHT:
+        return finding
+    if diff is None:
+        return finding
+    right = {
+        line.new_lineno: line.text
+        for hunk in diff.hunks
+        for line in hunk.lines
+        if line.kind is not LineKind.DEL and line.new_lineno is not None
+    }
+    span = range(finding.line, (finding.end_line or finding.line) + 1)
+    original = [right[n] for n in span if n in right]
+    if len(original) != len(span):
+        return finding
+    rebased = rebase_indentation(finding.suggestion, original)
+    return replace(finding, suggestion=to_file_eol(rebased, diff.eol))

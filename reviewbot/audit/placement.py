@@ -28,7 +28,7 @@ from dataclasses import replace
 from reviewbot.anchor import anchor_finding, drop_duplicates
 from reviewbot.audit.units import Unit
 from reviewbot.fingerprint import fingerprint
-from reviewbot.suggestions import rebase_indentation
+from reviewbot.suggestions import fit_suggestion
 from reviewbot.types import (
     DiffLine,
     FileDiff,
@@ -54,10 +54,9 @@ def place_findings(raws: Iterable[RawFinding], unit: Unit) -> tuple[Finding, ...
     in the model's order, repeats merged (``anchor.drop_duplicates``)."""
     shown = shown_diff(unit)
     files = {unit.path: shown}
-    texts = {line.new_lineno: line.text for hunk in shown.hunks for line in hunk.lines}
     runs = {n: i for i, hunk in enumerate(shown.hunks) for n in _numbers(hunk)}
     placed = (_place(replace(raw, side=Side.RIGHT), unit, files, runs) for raw in raws)
-    return tuple(_fit_suggestion(f, texts) for f in drop_duplicates(placed))
+    return tuple(fit_suggestion(f, shown) for f in drop_duplicates(placed))
 
 
 def shown_diff(unit: Unit) -> FileDiff:
@@ -130,18 +129,6 @@ def _stated_note(line: int, last: int, unit: Unit, *, partly: bool) -> str:
 
 def _join(*notes: str | None) -> str | None:
     return "; ".join(note for note in notes if note) or None
-
-
-def _fit_suggestion(finding: Finding, texts: dict[int | None, str]) -> Finding:
-    """Re-base a suggestion's indentation onto the lines it replaces (as ``pipeline`` does for
-    reviews; the model saw the lines without their indentation being significant)."""
-    if finding.suggestion is None or finding.line is None:
-        return finding
-    span = range(finding.line, (finding.end_line or finding.line) + 1)
-    original = [texts[n] for n in span if n in texts]
-    if len(original) != len(span):
-        return finding
-    return replace(finding, suggestion=rebase_indentation(finding.suggestion, original))
 
 
 def move_finding(finding: Finding, start: int, unit: Unit) -> Finding:

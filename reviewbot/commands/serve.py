@@ -65,8 +65,9 @@ def run(
     """Load ``config.backend`` with ``config.model`` and serve it on ``host:port`` until stopped.
 
     port 0 picks a free port (the printed URL has the real one). stop: serve until it is set;
-    None installs SIGINT/SIGTERM handlers that set it (main thread only). One log line per
-    request goes to stderr. Returns 0 after a clean stop.
+    None installs SIGINT/SIGTERM handlers that set it (main thread only); a second signal ends
+    the process at once with 128 + its number. One log line per request goes to stderr, and only
+    there. Returns 0 after a clean stop.
 
     Raises ConfigError for a non-loopback host without ``REVIEWBOT_SERVE_API_KEY`` (checked
     before the model loads), for the ``openai`` backend (nothing in-process to serve) and when

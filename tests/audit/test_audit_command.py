@@ -305,8 +305,9 @@ def test_outside_git_the_state_file_is_in_the_cache_dir(
     run_audit(tree, scripted_server, tmp_path / "b.json", None, "json")
 
     assert len(scripted_server.chat_requests) == 2
-    (state,) = (tmp_path / "cache" / "reviewbot" / "audit").iterdir()
+    state, lock = sorted((tmp_path / "cache" / "reviewbot" / "audit").iterdir())
     assert re.fullmatch(r"[0-9a-f]{16}\.sqlite", state.name)
+    assert lock.name == state.name + ".lock"  # one audit at a time on it
     assert len(stored_keys(state)) == 2
 
 
@@ -448,7 +449,7 @@ def test_a_second_run_on_the_same_state_file_waits_and_sends_nothing(
     waiting = threading.Event()
     # The first run's answers are held until the second run says it is waiting (bounded, so
     # a run that does not wait fails the test instead of hanging it).
-    scripted_server.responder = lambda body: answer(body) if waiting.wait(30) else ""
+    scripted_server.responder = lambda body: answer(body) if waiting.wait(15) else ""
     state = polyglot.parent / "s.sqlite"
     reports = [polyglot.parent / "first.sarif", polyglot.parent / "second.sarif"]
     codes: list[int] = []

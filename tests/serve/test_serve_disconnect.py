@@ -88,7 +88,7 @@ def test_connection_reset_while_reading_headers_is_one_line(
 ) -> None:
     caplog.set_level(logging.INFO, logger="reviewbot.serve")
     with serve(gated) as server:
-        sock = socket.create_connection(server.server_address[:2], timeout=30)
+        sock = socket.create_connection(("127.0.0.1", server.server_address[1]), timeout=30)
         sock.sendall(b"POST /v1/chat/completions HTTP/1.1\r\n")  # headers never finish
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         sock.close()

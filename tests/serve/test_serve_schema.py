@@ -52,5 +52,6 @@ def test_malformed_schemas_are_named_with_their_path(schema: object, problem: st
 
 
 def test_json_kind() -> None:
-    kinds = [json_kind(v) for v in ({}, [], "", True, 1, 1.5, None)]
+    values: list[object] = [{}, [], "", True, 1, 1.5, None]
+    kinds = [json_kind(value) for value in values]
     assert kinds == ["object", "array", "string", "boolean", "number", "number", "null"]
