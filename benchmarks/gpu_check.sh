@@ -10,7 +10,7 @@
 #
 # On a machine with the index, fetch the wheels first (Linux x86-64, CPython 3.12):
 #     bash benchmarks/gpu_check.sh --download [WHEELHOUSE]
-# and keep the folder out of git (e.g. `/.whl/` in .git/info/exclude) before carrying it over.
+# (.whl/ is git-ignored) and carry it over with the device tool (carry: [".whl"]).
 #
 # CUDA extensions are built just in time on first import, into TORCH_EXTENSIONS_DIR (default
 # /tmp/reviewbot-torch-extensions), never inside the repository.
