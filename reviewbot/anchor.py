@@ -99,6 +99,16 @@ def anchor_findings(raws: Iterable[RawFinding], files: Mapping[str, FileDiff]) -
     return drop_duplicates(anchor_finding(raw, files) for raw in raws)
 
 
+def merge_findings(findings: Iterable[Finding]) -> tuple[Finding, ...]:
+    """Without repeats (``drop_duplicates``), ordered by path, line, most severe first: every
+    report of findings (fresh, cached, audited, merged) uses this order."""
+    return tuple(sorted(drop_duplicates(findings), key=_report_order))
+
+
+def _report_order(f: Finding) -> tuple[str, int, int]:
+    return (f.path, f.line or 0, -f.severity.rank)
+
+
 def drop_duplicates(findings: Iterable[Finding]) -> list[Finding]:
     """``findings`` in order, each said once: repeats of the same message on the same spot
     (fingerprint, side, lines) are merged into the most severe of them. Different messages on

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import reviewbot
-from reviewbot.anchor import drop_duplicates
+from reviewbot.anchor import merge_findings
 from reviewbot.config import Config, answer_settings
 from reviewbot.diff_text import format_file_diff
 from reviewbot.filters import filter_files
@@ -223,13 +223,3 @@ def review_from_cache(
         stats=Stats(),
         reviewed_files=tuple(dict.fromkeys(f.path for f in kept)),
     )
-
-
-def merge_findings(findings: Iterable[Finding]) -> tuple[Finding, ...]:
-    """Without repeats (``anchor.drop_duplicates``), ordered by path, line, most severe first.
-    ``pipeline.review`` uses this too, so cached and fresh runs print alike."""
-    return tuple(sorted(drop_duplicates(findings), key=_order))
-
-
-def _order(f: Finding) -> tuple[str, int, int]:
-    return (f.path, f.line or 0, -f.severity.rank)

@@ -11,13 +11,12 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
-from reviewbot.anchor import anchor_findings
+from reviewbot.anchor import anchor_findings, merge_findings
 from reviewbot.backends.base import Backend
 from reviewbot.budget import make_chunks
-from reviewbot.cache import merge_findings
 from reviewbot.config import Config
 from reviewbot.errors import OutputParseError
 from reviewbot.filters import filter_files
@@ -112,19 +111,7 @@ def _merge_parts(files: Sequence[FileDiff], path: str) -> FileDiff:
     parts = [f for f in files if f.path == path]
     if len(parts) == 1:
         return parts[0]
-    hunks = tuple(h for part in parts for h in part.hunks)
-    first = parts[0]
-    return FileDiff(
-        path=first.path,
-        old_path=first.old_path,
-        status=first.status,
-        hunks=hunks,
-        is_binary=first.is_binary,
-        language=first.language,
-        eol=first.eol,
-        encoding_note=first.encoding_note,
-        is_submodule=first.is_submodule,
-    )
+    return replace(parts[0], hunks=tuple(h for part in parts for h in part.hunks))
 
 
 def review(

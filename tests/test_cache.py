@@ -7,13 +7,13 @@ from pathlib import Path
 import pytest
 
 from reviewbot import pipeline
+from reviewbot.anchor import merge_findings
 from reviewbot.backends.fake import FakeBackend
 from reviewbot.cache import (
     ResultCache,
     decode_findings,
     encode_findings,
     file_key,
-    merge_findings,
     open_cache,
     prompt_dirs,
     review_from_cache,

@@ -14,8 +14,8 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
+from reviewbot.anchor import merge_findings
 from reviewbot.audit.record import KEY, AuditRecord
-from reviewbot.cache import merge_findings
 from reviewbot.errors import ConfigError
 from reviewbot.serialize import review_from_dict
 from reviewbot.types import ChunkError, Review, Stats

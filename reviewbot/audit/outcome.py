@@ -2,7 +2,7 @@
 
 The Review is built from the state file alone (never from what this process happened to send),
 so an interrupted-and-resumed run and an uninterrupted one report the same findings. Findings
-are ordered by path, line and severity (``cache.merge_findings``); errors by path and line.
+are ordered by path, line and severity (``anchor.merge_findings``); errors by path and line.
 """
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
+from reviewbot.anchor import merge_findings
 from reviewbot.audit.plan import Job
 from reviewbot.audit.progress import UnitResult
-from reviewbot.cache import merge_findings
 from reviewbot.types import ChunkError, Review, Severity, Skipped, Stats
 
 
