@@ -79,10 +79,13 @@ def run_job(
     """
     local = source.has_commits(spec.repo_dir, spec.base_sha, spec.head_sha)
     if not local and spec.client is None:
+        shas = (spec.base_sha, spec.head_sha)
+        missing = [sha[:12] for sha in shas if not source.has_commits(spec.repo_dir, sha)]
+        what = " and ".join(missing) or "the pull request's commits"
         raise ConfigError(
-            f"commits {spec.base_sha[:12]} and {spec.head_sha[:12]} are not in the checkout and "
-            "no GitHub token is set: fetch them (actions/checkout with fetch-depth: 0) or set "
-            "GITHUB_TOKEN"
+            f"{'commit' if len(missing) == 1 else 'commits'} {what} "
+            f"{'is' if len(missing) == 1 else 'are'} not in the checkout and no GitHub token is "
+            "set: fetch it (actions/checkout with fetch-depth: 0) or set GITHUB_TOKEN"
         )
     with tempfile.TemporaryDirectory(prefix="reviewbot-base-") as tmp:
         root = Path(tmp)

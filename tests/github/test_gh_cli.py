@@ -90,3 +90,17 @@ def test_pr_outside_actions_without_arguments_is_a_usage_error(
         "reviewbot: error: GITHUB_EVENT_PATH is not set: outside GitHub Actions pass "
         "--repo OWNER/NAME --pr N\n"
     )
+
+
+def test_a_missing_commit_without_a_token_is_named(
+    pull_request: PullRequest, capsys: pytest.CaptureFixture[str]
+) -> None:
+    absent = "1" * 40
+    event = pull_request.event(head=absent)
+    env = {"GITHUB_EVENT_PATH": str(event), "GITHUB_REPOSITORY": "octo/widgets"}
+    code = main(["-C", str(pull_request.repo), "pr", "--dry-run", "--backend", "fake"], environ=env)
+    assert code == 2
+    assert capsys.readouterr().err == (
+        f"reviewbot: error: commit {absent[:12]} is not in the checkout and no GitHub token is "
+        "set: fetch it (actions/checkout with fetch-depth: 0) or set GITHUB_TOKEN\n"
+    )
