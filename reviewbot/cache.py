@@ -8,14 +8,13 @@ commit, an amend, a rebase) finds every file and makes no model call; a change t
 templates or the model misses for what changed.
 
 This module sits on the hook's fast path: it imports no HTTP client, template engine or pydantic
-(the template digest is computed from the files, the findings codec is written out by hand).
+(``reviewbot.prompt_files`` hashes the templates, the findings codec is written out by hand).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,55 +25,19 @@ from reviewbot.anchor import merge_findings
 from reviewbot.config import Config, answer_settings
 from reviewbot.diff_text import format_file_diff
 from reviewbot.filters import filter_files
+from reviewbot.prompt_files import prompt_dirs, template_digest
 from reviewbot.store import DEFAULT_CACHE_BYTES, Store, StoreError
 from reviewbot.types import FileDiff, Finding, Placement, Review, Severity, Side, Skipped, Stats
 
 # Bump when the cached value's shape or the meaning of a key changes: old rows then miss.
 CACHE_FORMAT = 1
-REPO_PROMPT_DIR = Path(".reviewbot") / "prompts"  # as reviewbot.render.REPO_PROMPT_DIR
-TEMPLATE_SUFFIX = ".j2"
-
-
-def prompt_dirs(repo: Path | None, config: Config) -> list[Path]:
-    """The template search path ``PromptRenderer.for_repo`` uses, without importing Jinja2:
-    ``repo/.reviewbot/prompts`` (if present), ``config.prompt_dir`` (if set), the defaults."""
-    dirs: list[Path] = []
-    if repo is not None and (repo / REPO_PROMPT_DIR).is_dir():
-        dirs.append(repo / REPO_PROMPT_DIR)
-    if config.prompt_dir is not None:
-        dirs.append(config.prompt_dir)
-    package_dir = Path(reviewbot.__file__).resolve().parent
-    # A wheel ships the templates in reviewbot/prompts; a checkout keeps them in prompts/.
-    shipped = package_dir / "prompts"
-    dirs.append(shipped if shipped.is_dir() else package_dir.parent / "prompts")
-    return dirs
-
-
-def template_digest(search_dirs: Sequence[Path]) -> str:
-    """sha256 hex over every ``*.j2`` template visible through ``search_dirs`` (its name and
-    the text of the first directory that has it): equal to ``PromptRenderer.template_digest()``
-    for the same directories, so it changes when any template or override changes."""
-    winners: dict[str, Path] = {}
-    for directory in search_dirs:
-        for dirpath, _dirnames, filenames in os.walk(directory):
-            for filename in filenames:
-                full = Path(dirpath) / filename
-                name = full.relative_to(directory).as_posix()
-                winners.setdefault(name, full)
-    digest = hashlib.sha256()
-    for name in sorted(winners):
-        if name.endswith(TEMPLATE_SUFFIX):
-            # read_text's universal newlines match Jinja2's FileSystemLoader
-            source = winners[name].read_text(encoding="utf-8")
-            digest.update(name.encode() + b"\0" + source.encode() + b"\0")
-    return digest.hexdigest()
 
 
 def settings_digest(config: Config, templates: str) -> str:
     """sha256 hex of everything besides the diff that decides a file's findings.
 
-    templates: ``template_digest`` of the prompt templates in use. The server URL counts for the
-    openai backend: two servers may serve different weights under one model name.
+    templates: ``prompt_files.template_digest`` of the prompt templates in use. The server URL
+    counts for the openai backend: two servers may serve different weights under one model name.
     """
     server = config.base_url if config.backend == "openai" else ""
     parts = {
@@ -192,12 +155,20 @@ class ResultCache:
             self.problem = str(exc)
 
 
+def review_settings(config: Config, repo: Path | None) -> str:
+    """``settings_digest`` of ``config`` with the templates a review of ``repo`` renders.
+
+    Raises ConfigError for a ``prompt_dir`` that is not a directory (``prompt_files.prompt_dirs``).
+    """
+    return settings_digest(config, template_digest(prompt_dirs(repo, config)))
+
+
 def open_cache(config: Config, repo: Path | None) -> ResultCache:
     """The cache for ``config`` in ``config.cache_dir`` (default: the user's cache directory).
 
-    Raises StoreError when the database cannot be opened.
+    Raises StoreError when the database cannot be opened, ConfigError for a bad ``prompt_dir``.
     """
-    settings = settings_digest(config, template_digest(prompt_dirs(repo, config)))
+    settings = review_settings(config, repo)  # before opening: a bad prompt_dir fails first
     return ResultCache(Store.in_dir(config.cache_dir), settings)
 
 

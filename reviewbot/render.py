@@ -1,11 +1,8 @@
 """Prompt templates (Jinja2, StrictUndefined) -> the system and user messages of a review.
 
 Templates are looked up by name in several folders, first match wins, so an override folder may
-replace a single template (or a partial) and inherit the rest:
-
-1. ``.reviewbot/prompts/`` in the reviewed repository,
-2. ``config.prompt_dir``,
-3. the defaults shipped with reviewbot (``default_prompt_dir()``).
+replace a single template (or a partial) and inherit the rest; the search path and the template
+digest come from ``reviewbot.prompt_files``, which the result cache shares without Jinja2.
 
 The system message holds everything shared between chunks (role, rules, line-number convention,
 answer shape, the project's own rules); the user message holds a fixed framing line and then the
@@ -17,7 +14,6 @@ request may change them), and the sandbox keeps them from reaching Python intern
 
 from __future__ import annotations
 
-import hashlib
 import traceback
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -26,15 +22,22 @@ from pathlib import Path
 import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-import reviewbot
 from reviewbot.config import Config
 from reviewbot.diff_text import format_file_diff
-from reviewbot.errors import ConfigError, TemplateError
+from reviewbot.errors import TemplateError
+from reviewbot.prompt_files import (
+    REPO_PROMPT_DIR,
+    SYSTEM_TEMPLATE,
+    USER_TEMPLATE,
+    default_prompt_dir,
+    prompt_dirs,
+    template_digest,
+)
 from reviewbot.types import Category, FileDiff, Message, Severity
 
-SYSTEM_TEMPLATE = "review_system.j2"
-USER_TEMPLATE = "review_user.j2"
-REPO_PROMPT_DIR = Path(".reviewbot") / "prompts"
+# REPO_PROMPT_DIR and default_prompt_dir live in prompt_files; re-exported for the callers that
+# import them from here (github/trust.py, tests).
+__all__ = ["CATEGORIES", "REPO_PROMPT_DIR", "FileView", "PromptRenderer", "default_prompt_dir"]
 
 # The categories the model may use: the findings schema's own list (one source of truth).
 CATEGORIES: tuple[str, ...] = tuple(c.value for c in Category)
@@ -48,31 +51,13 @@ class FileView:
     text: str
 
 
-def default_prompt_dir() -> Path:
-    """The shipped templates: ``reviewbot/prompts`` inside a wheel, ``prompts/`` in a checkout.
-
-    pyproject.toml force-includes the top-level ``prompts/`` folder at ``reviewbot/prompts`` in
-    the wheel; an editable install reads the source tree's folder instead.
-    Raises TemplateError when neither exists (a broken installation).
-    """
-    package_dir = Path(reviewbot.__file__).resolve().parent
-    for candidate in (package_dir / "prompts", package_dir.parent / "prompts"):
-        if (candidate / SYSTEM_TEMPLATE).is_file():
-            return candidate
-    raise TemplateError(
-        f"default prompt templates not found in {package_dir / 'prompts'} or "
-        f"{package_dir.parent / 'prompts'}; reinstall reviewbot"
-    )
-
-
 class PromptRenderer:
     """Renders review messages from the templates found in ``search_dirs`` (first match wins)."""
 
     def __init__(self, search_dirs: Sequence[Path]) -> None:
         self.search_dirs = tuple(search_dirs)
-        self._loader = jinja2.FileSystemLoader([str(d) for d in self.search_dirs])
         self._env = ImmutableSandboxedEnvironment(
-            loader=self._loader,
+            loader=jinja2.FileSystemLoader([str(d) for d in self.search_dirs]),
             undefined=jinja2.StrictUndefined,
             trim_blocks=True,
             lstrip_blocks=True,
@@ -82,22 +67,12 @@ class PromptRenderer:
 
     @classmethod
     def for_repo(cls, repo: Path | None, config: Config) -> PromptRenderer:
-        """Search order: ``repo/.reviewbot/prompts`` (if present), ``config.prompt_dir``, defaults.
+        """Search order: ``repo/.reviewbot/prompts`` (if present), ``config.prompt_dir``, defaults
+        (``prompt_files.prompt_dirs``).
 
         Raises ConfigError when ``config.prompt_dir`` is set but is not a directory.
         """
-        dirs: list[Path] = []
-        if repo is not None and (repo / REPO_PROMPT_DIR).is_dir():
-            dirs.append(repo / REPO_PROMPT_DIR)
-        if config.prompt_dir is not None:
-            if not config.prompt_dir.is_dir():
-                raise ConfigError(
-                    f"prompt_dir {str(config.prompt_dir)!r} (from {config.source}) is not a "
-                    "directory; create it or remove the setting to use the default templates"
-                )
-            dirs.append(config.prompt_dir)
-        dirs.append(default_prompt_dir())
-        return cls(dirs)
+        return cls(prompt_dirs(repo, config))
 
     def system_text(self, *, instructions: str, schema_hint: str | None) -> str:
         """The shared system message; identical for every chunk of a run (cached)."""
@@ -138,14 +113,9 @@ class PromptRenderer:
 
     def template_digest(self) -> str:
         """sha256 hex of every ``*.j2`` template visible through the search path (names and the
-        text that wins), so a cache keyed on it changes when any template or override changes."""
-        digest = hashlib.sha256()
-        for name in sorted(self._loader.list_templates()):
-            if not name.endswith(".j2"):
-                continue
-            source, _, _ = self._loader.get_source(self._env, name)
-            digest.update(name.encode() + b"\0" + source.encode() + b"\0")
-        return digest.hexdigest()
+        text that wins), so a cache keyed on it changes when any template or override changes
+        (``prompt_files.template_digest``)."""
+        return template_digest(self.search_dirs)
 
     def _render(self, name: str, **variables: object) -> str:
         try:

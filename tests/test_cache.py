@@ -5,6 +5,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from factories import ASSIGNMENT_BUG, answer, finding, raw_finding
 
 from reviewbot import pipeline
 from reviewbot.anchor import merge_findings
@@ -15,24 +16,21 @@ from reviewbot.cache import (
     encode_findings,
     file_key,
     open_cache,
-    prompt_dirs,
     review_from_cache,
+    review_settings,
     settings_digest,
-    template_digest,
 )
 from reviewbot.config import Config
 from reviewbot.diff import parse_diff
-from reviewbot.render import PromptRenderer, default_prompt_dir
+from reviewbot.prompt_files import default_prompt_dir, template_digest
+from reviewbot.render import PromptRenderer
 from reviewbot.serialize import finding_to_dict
 from reviewbot.store import Store
 from reviewbot.types import (
     Completion,
     FileDiff,
-    Finding,
     FinishReason,
-    Placement,
     Severity,
-    Side,
     Stats,
 )
 
@@ -62,45 +60,18 @@ index 5555555..6666666 100644
 +new
 """
 
-ANSWER = {
-    "findings": [
-        {
-            "path": "app.py",
-            "line": 2,
-            "end_line": None,
-            "side": "RIGHT",
-            "severity": "error",
-            "category": "bug",
-            "quote": "if x = None:",
-            "message": "Assignment instead of comparison.",
-            "suggestion": "    if x is None:",
-        },
-        {
-            "path": "util.py",
-            "line": 2,
-            "end_line": None,
-            "side": "RIGHT",
-            "severity": "info",
-            "category": "style",
-            "quote": None,
-            "message": "Name the constant.",
-            "suggestion": None,
-        },
-    ]
-}
-
-FINDING = Finding(
+CONSTANT = raw_finding(
+    path="util.py", line=2, severity="info", category="style", message="Name the constant."
+)
+FINDING = finding(
     path="app.py",
     line=2,
     end_line=3,
-    side=Side.RIGHT,
     severity=Severity.WARNING,
     category="bug",
     message="Ünïcode message\nsecond line",
     suggestion="    pass",
     fingerprint="0123456789abcdef",
-    placement=Placement.INLINE,
-    note=None,
 )
 
 
@@ -116,28 +87,6 @@ def cache(tmp_path: Path) -> ResultCache:
 
 
 # -- keys -----------------------------------------------------------------------------------
-
-
-def test_template_digest_equals_the_renderers(tmp_path: Path) -> None:
-    override = tmp_path / "repo" / ".reviewbot" / "prompts"
-    override.mkdir(parents=True)
-    (override / "review_user.j2").write_text("custom {{ files }}\r\n", encoding="utf-8")
-    (override / "notes.txt").write_text("not a template", encoding="utf-8")
-    config = Config(prompt_dir=tmp_path / "more")
-    (tmp_path / "more" / "partials").mkdir(parents=True)
-    (tmp_path / "more" / "partials" / "extra.j2").write_text("x", encoding="utf-8")
-    renderer = PromptRenderer.for_repo(tmp_path / "repo", config)
-    dirs = prompt_dirs(tmp_path / "repo", config)
-    assert dirs == list(renderer.search_dirs)
-    assert template_digest(dirs) == renderer.template_digest()
-    plain = [default_prompt_dir()]
-    assert template_digest(plain) == PromptRenderer(plain).template_digest()
-    assert template_digest(plain) != template_digest(dirs)
-
-
-def test_prompt_dirs_without_overrides_is_the_shipped_folder(tmp_path: Path) -> None:
-    assert prompt_dirs(tmp_path, Config()) == [default_prompt_dir()]
-    assert prompt_dirs(None, Config()) == [default_prompt_dir()]
 
 
 @pytest.mark.parametrize(
@@ -232,6 +181,7 @@ def test_open_cache_uses_cache_dir(tmp_path: Path) -> None:
     cache = open_cache(config, None)
     assert cache.store.path == tmp_path / "c" / "reviewbot.sqlite3"
     assert cache.settings == settings_digest(config, template_digest([default_prompt_dir()]))
+    assert cache.settings == review_settings(config, None)
 
 
 def test_review_from_cache_needs_every_reviewable_file(cache: ResultCache) -> None:
@@ -261,7 +211,7 @@ def _renderer() -> PromptRenderer:
 
 
 def test_a_second_review_makes_no_model_call_and_finds_the_same(cache: ResultCache) -> None:
-    first_backend = FakeBackend([json.dumps(ANSWER)])
+    first_backend = FakeBackend([answer(ASSIGNMENT_BUG, CONSTANT)])
     first = pipeline.review(files(), first_backend, Config(), _renderer(), cache=cache)
     assert len(first_backend.requests) == 1
     assert [f.path for f in first.findings] == ["app.py", "util.py"]
@@ -278,7 +228,7 @@ def test_a_second_review_makes_no_model_call_and_finds_the_same(cache: ResultCac
 def test_only_the_missing_file_goes_to_the_model(cache: ResultCache) -> None:
     app, util, lock = files()
     cache.put(app, [FINDING])
-    backend = FakeBackend([json.dumps({"findings": [ANSWER["findings"][1]]})])
+    backend = FakeBackend([answer(CONSTANT)])
     review = pipeline.review([app, util, lock], backend, Config(), _renderer(), cache=cache)
     assert len(backend.requests) == 1
     prompt = backend.requests[0].messages[1].content

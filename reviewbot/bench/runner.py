@@ -22,7 +22,7 @@ from reviewbot.backends.base import Backend
 from reviewbot.bench.benchdb import BenchDB, CaseResult
 from reviewbot.bench.casefile import Case
 from reviewbot.bench.profiles import Profile
-from reviewbot.cache import prompt_dirs, settings_digest, template_digest
+from reviewbot.cache import review_settings
 from reviewbot.config import Config
 from reviewbot.diff import parse_diff
 from reviewbot.errors import BackendTimeout, ConfigError
@@ -62,9 +62,8 @@ class RecordingBackend:
 
 def fingerprint(config: Config, repo: Path | None) -> str:
     """sha256 hex of the settings and prompt templates that shape a profile's answers."""
-    templates = template_digest(prompt_dirs(repo, config))
     fields = {k: str(v) for k, v in asdict(config).items() if k not in _NOT_IN_FINGERPRINT}
-    text = settings_digest(config, templates) + json.dumps(fields, sort_keys=True)
+    text = review_settings(config, repo) + json.dumps(fields, sort_keys=True)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
