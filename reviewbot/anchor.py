@@ -41,26 +41,32 @@ class _Index:
 
     def __init__(self, diff: FileDiff) -> None:
         self.lines: dict[Side, dict[int, tuple[int, str]]] = {Side.RIGHT: {}, Side.LEFT: {}}
-        # Runs of consecutive placeable lines, where a multi-line quote may match.
-        self.runs: list[tuple[Side, int, list[tuple[int, str]]]] = []
+        # Runs of consecutive placeable lines, where a multi-line quote may match: (side, hunk,
+        # line numbers, whitespace-normalized texts), normalized once for every quote searched.
+        self.runs: list[tuple[Side, int, list[int], list[str]]] = []
         for number, hunk in enumerate(diff.hunks):
             right: list[tuple[int, str]] = []
             left: list[tuple[int, str]] = []
             for line in hunk.lines:
                 if line.kind is LineKind.DEL and line.old_lineno is not None:
                     if left and left[-1][0] + 1 != line.old_lineno:
-                        self.runs.append((Side.LEFT, number, left))
+                        self._add_run(Side.LEFT, number, left)
                         left = []
                     left.append((line.old_lineno, line.text))
                     self.lines[Side.LEFT][line.old_lineno] = (number, line.text)
                 elif line.kind is not LineKind.DEL and line.new_lineno is not None:
                     right.append((line.new_lineno, line.text))
                     self.lines[Side.RIGHT][line.new_lineno] = (number, line.text)
-            self.runs += [(Side.RIGHT, number, right), (Side.LEFT, number, left)]
+            self._add_run(Side.RIGHT, number, right)
+            self._add_run(Side.LEFT, number, left)
         self.spans = {
             Side.RIGHT: [(h.new_start, h.new_start + max(h.new_len, 1) - 1) for h in diff.hunks],
             Side.LEFT: [(h.old_start, h.old_start + max(h.old_len, 1) - 1) for h in diff.hunks],
         }
+
+    def _add_run(self, side: Side, hunk: int, run: list[tuple[int, str]]) -> None:
+        numbers = [number for number, _ in run]
+        self.runs.append((side, hunk, numbers, [normalize_code(text) for _, text in run]))
 
     def spot(self, side: Side, line: int, end_line: int | None) -> _Spot | None:
         """The spot if every line of line..end_line is placeable on ``side`` in one hunk."""
@@ -82,21 +88,21 @@ class _Index:
     def find(self, quote: list[str], side: Side) -> list[_Spot]:
         """Every place on ``side`` where the normalized quote lines appear consecutively."""
         found = []
-        for run_side, hunk, run in self.runs:
+        for run_side, hunk, numbers, texts in self.runs:
             if run_side is not side:
                 continue
-            texts = [normalize_code(text) for _, text in run]
-            for start in range(len(run) - len(quote) + 1):
+            for start in range(len(texts) - len(quote) + 1):
                 if texts[start : start + len(quote)] == quote:
-                    end = run[start + len(quote) - 1][0] if len(quote) > 1 else None
-                    found.append(_Spot(side, run[start][0], end, hunk))
+                    end = numbers[start + len(quote) - 1] if len(quote) > 1 else None
+                    found.append(_Spot(side, numbers[start], end, hunk))
         return found
 
 
 def anchor_findings(raws: Iterable[RawFinding], files: Mapping[str, FileDiff]) -> list[Finding]:
     """Anchor each finding (see ``anchor_finding``) in the model's order, without repeats
     (see ``drop_duplicates``)."""
-    return drop_duplicates(anchor_finding(raw, files) for raw in raws)
+    indexes: dict[str, _Index] = {}  # built once per file, not once per finding
+    return drop_duplicates(_anchor(raw, files, indexes) for raw in raws)
 
 
 def merge_findings(findings: Iterable[Finding]) -> tuple[Finding, ...]:
@@ -140,11 +146,18 @@ def anchor_finding(raw: RawFinding, files: Mapping[str, FileDiff]) -> Finding:
     its suggestion; otherwise placement FILE. Suggestions are kept only on RIGHT spots whose
     length matches the stated range.
     """
+    return _anchor(raw, files, {})
+
+
+def _anchor(raw: RawFinding, files: Mapping[str, FileDiff], indexes: dict[str, _Index]) -> Finding:
     diff, path_note = _resolve_path(raw.path, files)
     if diff is None:
         summary = _unplaced(raw, raw.path, Placement.SUMMARY)
         return replace(summary, note=path_note)
-    finding = _place(raw, diff.path, _Index(diff))
+    index = indexes.get(diff.path)
+    if index is None:
+        index = indexes[diff.path] = _Index(diff)
+    finding = _place(raw, diff.path, index)
     return replace(finding, note=_join(path_note, finding.note))
 
 
@@ -166,9 +179,8 @@ def _resolve_path(said: str, files: Mapping[str, FileDiff]) -> tuple[FileDiff | 
     for name in tries:
         ending = [diff for diff in files.values() if diff.path.endswith("/" + name)]
         if len(ending) == 1:
-            return ending[
-                0
-            ], f"path {said!r} matched the only file ending in it, {ending[0].path!r}"
+            [only] = ending
+            return only, f"path {said!r} matched the only file ending in it, {only.path!r}"
     return None, f"path {said!r} is not a file of the reviewed diff"
 
 

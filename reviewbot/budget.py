@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
-from reviewbot.diff_text import file_header, format_file_diff, format_hunk
+from reviewbot.diff_text import file_header, format_file_diff, format_hunk, hunk_range
 from reviewbot.errors import ConfigError
 from reviewbot.types import Chunk, FileDiff, Hunk, Skipped
 
@@ -125,7 +125,7 @@ def _split_file(f: FileDiff, packer: _Packer, count_tokens: Callable[[str], int]
     for hunk in f.hunks:
         tokens = count_tokens(format_hunk(hunk)) + HUNK_JOIN_TOKENS
         if header + tokens > packer.available:
-            what = f"hunk {_short_header(hunk)}"
+            what = f"hunk {hunk_range(hunk)}"
             skipped.append(Skipped(f.path, _too_big(what, header + tokens, packer.available)))
             continue
         if pending_tokens + tokens > packer.room():
@@ -135,10 +135,6 @@ def _split_file(f: FileDiff, packer: _Packer, count_tokens: Callable[[str], int]
         pending_tokens += tokens
     emit()
     return skipped
-
-
-def _short_header(h: Hunk) -> str:
-    return f"@@ -{h.old_start},{h.old_len} +{h.new_start},{h.new_len} @@"
 
 
 def _too_big(what: str, tokens: int, available: int) -> str:

@@ -150,6 +150,10 @@ def _read_toml(path: Path) -> dict[str, object]:
             return tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path} is not valid TOML: {exc}; fix the file") from None
+    except UnicodeDecodeError as exc:  # TOML files are UTF-8 by definition
+        raise ConfigError(
+            f"{path} is not valid UTF-8 (byte {exc.start}); save it as UTF-8"
+        ) from None
     except OSError as exc:
         raise ConfigError(f"cannot read {path}: {exc.strerror}") from None
 
@@ -184,10 +188,9 @@ def _env_settings(
     environ: Mapping[str, str], base: Path, warnings: list[str]
 ) -> dict[str, _Setting]:
     known = {ENV_PREFIX + name.upper() for name in FIELDS}
-    environ = {k: v for k, v in environ.items() if k not in NOT_SETTINGS}
     out: dict[str, _Setting] = {}
     for var in sorted(environ):
-        if not var.startswith(ENV_PREFIX) or environ[var] == "":
+        if not var.startswith(ENV_PREFIX) or var in NOT_SETTINGS or environ[var] == "":
             continue
         if var not in known:
             warnings.append(f"environment: unknown variable {var}{_suggest(var, known)}; ignored")

@@ -27,7 +27,7 @@ from reviewbot.types import DiffLine, FileDiff, FileStatus, Hunk, LineKind, Skip
 _HUNK_HEADER = re.compile(rb"^@@ -\d+(?:,(\d+))? \+\d+(?:,(\d+))? @@")
 _SUBPROJECT = re.compile(r"Subproject commit [0-9a-f]{7,64}(?:-dirty)?")
 _SUBMODULE_MODE = "160000"
-# tried in order when a section is not UTF-8; latin-1 cannot fail (every byte is a character)
+# unidiff's line types that are lines of the file ("\ No newline", blank lines are not)
 _KINDS = {"+": LineKind.ADD, "-": LineKind.DEL, " ": LineKind.CTX}
 
 
@@ -203,7 +203,6 @@ def _hunks(body: list[str]) -> tuple[Hunk, ...]:
 
 
 def _hunk(hunk: UnidiffHunk) -> Hunk:
-    # "\ No newline at end of file" and stray blank lines have other line types: not lines
     lines = [
         DiffLine(
             _KINDS[line.line_type],

@@ -48,7 +48,10 @@ class _Paths:
 
 
 def parse_header(lines: Sequence[str], git: bool) -> Header:
-    """Read the lines of a section before its first hunk. Raises DiffParseError on bad quoting."""
+    """Read the lines of a section before its first hunk.
+
+    Raises DiffParseError on bad quoting or a malformed hunk header.
+    """
     header, paths = Header(), _Paths()
     for raw in lines:
         line = raw.removesuffix("\r")  # a patch file saved with CR LF line ends
@@ -56,6 +59,9 @@ def parse_header(lines: Sequence[str], git: bool) -> Header:
             paths.git_old, paths.git_new = git_header_paths(line[len("diff --git ") :])
         elif line.startswith(("--- ", "+++ ")):
             _file_line(line, header, paths)
+        elif line.startswith("@@"):
+            # a valid one starts the hunks; this one would drop the changes under it unseen
+            raise DiffParseError(f"malformed hunk header {line!r}; expected '@@ -A,B +C,D @@'")
         else:
             _extended_line(line, header, paths)
     header.old_path = paths.source or paths.minus or paths.git_old

@@ -16,16 +16,19 @@ both together. Output never contains ``\\r``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from reviewbot.types import DiffLine, FileDiff, FileStatus, Hunk, LineKind
 
 _SIGNS = {LineKind.ADD: "+", LineKind.DEL: "-", LineKind.CTX: " "}
 
 
+def hunk_range(h: Hunk) -> str:
+    """``@@ -a,b +c,d @@``; the counts are always written, unlike git's short form."""
+    return f"@@ -{h.old_start},{h.old_len} +{h.new_start},{h.new_len} @@"
+
+
 def hunk_header(h: Hunk) -> str:
-    """``@@ -a,b +c,d @@ section``; the counts are always written, unlike git's short form."""
-    head = f"@@ -{h.old_start},{h.old_len} +{h.new_start},{h.new_len} @@"
+    """``hunk_range`` then the section heading git found (``@@ -a,b +c,d @@ def f():``)."""
+    head = hunk_range(h)
     section = _clean(h.section).strip()
     return f"{head} {section}" if section else head
 
@@ -61,16 +64,15 @@ def format_hunk(h: Hunk) -> str:
     return "\n".join([hunk_header(h), *(_format_line(line, width) for line in h.lines)])
 
 
-def format_file_diff(f: FileDiff, hunks: Sequence[Hunk] | None = None) -> str:
+def format_file_diff(f: FileDiff) -> str:
     """What the model sees for one file: ``file_header`` then each hunk, blank-line separated.
 
-    hunks: the hunks to show (a chunk may carry a subset); default ``f.hunks``.
+    A chunk that carries part of a file carries a FileDiff with that subset of hunks.
     A file without hunks (binary, empty, mode-only) gets one line saying there is no text to review.
     """
-    shown = f.hunks if hunks is None else tuple(hunks)
     parts = [file_header(f)]
-    if shown:
-        parts.extend(format_hunk(h) for h in shown)
+    if f.hunks:
+        parts.extend(format_hunk(h) for h in f.hunks)
     elif f.is_binary:
         parts.append("(binary file; content not shown)")
     else:

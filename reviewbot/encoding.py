@@ -14,11 +14,10 @@ def decode_source(data: bytes, *, strip_bom: bool = False) -> tuple[str, str | N
         return data.decode("utf-8-sig" if strip_bom else "utf-8"), None
     except UnicodeDecodeError:
         pass
-    for encoding in FALLBACK_ENCODINGS[:-1]:
+    *tried, last = FALLBACK_ENCODINGS
+    for encoding in tried:
         try:
             return data.decode(encoding), f"not valid UTF-8; decoded as {encoding}"
         except UnicodeDecodeError:
             continue
-    return data.decode(
-        FALLBACK_ENCODINGS[-1]
-    ), f"not valid UTF-8; decoded as {FALLBACK_ENCODINGS[-1]}"
+    return data.decode(last), f"not valid UTF-8; decoded as {last}"

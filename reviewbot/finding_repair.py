@@ -64,6 +64,14 @@ _CATEGORIES = {
     "test": Category.TESTING,
     "tests": Category.TESTING,
 }
+_SIDES = {
+    "RIGHT": Side.RIGHT,
+    "NEW": Side.RIGHT,
+    "+": Side.RIGHT,
+    "LEFT": Side.LEFT,
+    "OLD": Side.LEFT,
+    "-": Side.LEFT,
+}
 # Unknown categories go to the catch-all that does not count as a defect: benchmarks score any
 # "bug" on a clean diff as a false positive, so guessing "bug" would inflate them.
 _FALLBACK_CATEGORY = Category.MAINTAINABILITY
@@ -170,11 +178,12 @@ def _lines(
 
 
 def _side(where: str, value: object, problems: list[str]) -> Side:
-    word = value.strip().upper() if isinstance(value, str) else value
-    sides = {"RIGHT": Side.RIGHT, "NEW": Side.RIGHT, "+": Side.RIGHT}
-    sides |= {"LEFT": Side.LEFT, "OLD": Side.LEFT, "-": Side.LEFT}
-    if value is None or word in sides:
-        return sides.get(str(word), Side.RIGHT)
+    if value is None:
+        return Side.RIGHT
+    # a list or an object is no side either (and must not reach the dict lookup: unhashable)
+    word = value.strip().upper() if isinstance(value, str) else None
+    if word is not None and word in _SIDES:
+        return _SIDES[word]
     problems.append(f"{where}: side {value!r} is not RIGHT or LEFT; RIGHT assumed")
     return Side.RIGHT
 

@@ -60,8 +60,16 @@ def plan_requests(
 ) -> tuple[list[Chunk], list[Request], list[Skipped]]:
     """Filter, budget and render: one Request per Chunk, plus what was not reviewed and why."""
     kept, skipped = filter_files(files, config)
+    chunks, requests, too_big = _plan(kept, backend, config, renderer)
+    return chunks, requests, [*skipped, *too_big]
+
+
+def _plan(
+    kept: Sequence[FileDiff], backend: Backend, config: Config, renderer: PromptRenderer
+) -> tuple[list[Chunk], list[Request], list[Skipped]]:
+    """Budget and render files that passed the filters: (chunks, requests, what did not fit)."""
     if not kept:
-        return [], [], list(skipped)
+        return [], [], []
     overhead = backend.count_tokens(
         renderer.overhead_text(instructions=config.instructions, schema_hint=None)
     )
@@ -85,7 +93,7 @@ def plan_requests(
         )
         for chunk in chunks
     ]
-    return chunks, requests, [*skipped, *too_big]
+    return chunks, requests, too_big
 
 
 def read_completion(chunk: Chunk, completion: Completion) -> ChunkResult:
@@ -131,8 +139,9 @@ def review(
     of one chunk is recorded in ``Review.errors`` instead.
     """
     started = time.perf_counter()
-    todo, cached = _look_up(files, config, cache)
-    chunks, requests, not_reviewed = plan_requests(todo, backend, config, renderer)
+    kept, filtered = filter_files(files, config)
+    todo, cached = _look_up(kept, cache)
+    chunks, requests, too_big = _plan(todo, backend, config, renderer)
     completions = backend.complete(requests) if requests else []
     results = [read_completion(c, r) for c, r in zip(chunks, completions, strict=True)]
     if cache is not None:
@@ -142,7 +151,7 @@ def review(
     fresh = [f for r in results for f in r.findings]
     return Review(
         findings=merge_findings([*(f for _, found in cached for f in found), *fresh]),
-        skipped=(*skipped, *not_reviewed),
+        skipped=(*skipped, *filtered, *too_big),
         errors=tuple(r.error for r in results if r.error is not None),
         stats=Stats(
             prompt_tokens=sum(c.prompt_tokens for c in completions),
@@ -157,15 +166,15 @@ def review(
 
 
 def _look_up(
-    files: Sequence[FileDiff], config: Config, cache: ResultCache | None
+    kept: Sequence[FileDiff], cache: ResultCache | None
 ) -> tuple[list[FileDiff], list[tuple[str, tuple[Finding, ...]]]]:
-    """(files still to review, (path, findings) of the reviewable files found in ``cache``)."""
+    """(files still to review, (path, findings) of the files found in ``cache``), of the files
+    that passed the filters."""
     if cache is None:
-        return list(files), []
-    kept, _ = filter_files(files, config)
+        return list(kept), []
     cached = [(f.path, found) for f in kept if (found := cache.get(f)) is not None]
     hit = {path for path, _ in cached}
-    return [f for f in files if f.path not in hit], cached
+    return [f for f in kept if f.path not in hit], cached
 
 
 def _store(

@@ -20,6 +20,7 @@ _MAX_SCANS = 200
 _MAX_DEPTH = 32
 _STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _STRUCTURAL = re.compile(r'["{}\[\]]')
+_SCALAR = re.compile(r"[^,\]}\s]*")  # a number, true, false or null: up to what ends it
 _WHITESPACE = " \t\r\n"
 Located = tuple[list[object], bool, list[str]]
 
@@ -96,7 +97,7 @@ def _value_end(text: str, pos: int) -> int | None:
         string = _STRING.match(text, pos)
         return string.end() if string else None
     if text[pos] not in "{[":
-        scalar = re.compile(r"[^,\]}\s]*").match(text, pos)
+        scalar = _SCALAR.match(text, pos)
         assert scalar is not None
         return scalar.end() if scalar.end() < len(text) else None
     depth = 0

@@ -14,10 +14,10 @@ import re
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from pathlib import PurePosixPath
 from typing import Literal
 
 from reviewbot.errors import SuggestionError
+from reviewbot.languages import language_for
 from reviewbot.types import FileDiff, Finding, LineKind, Side
 
 Status = Literal["ok", "unchecked", "unsafe"]
@@ -198,13 +198,23 @@ def _repeats(edge: str, neighbour: str) -> bool:
     return edge.strip() == neighbour.strip() and len(_WORDS.findall(neighbour)) >= 2
 
 
+# Parsers recurse: text nested too deeply (a model can write it) makes json and tomllib raise
+# RecursionError and ast MemoryError (its parser stack overflows); it is reported like any other
+# parse failure instead of crashing the run.
+_TOO_DEEP = "nested too deeply to parse"
+
+
 def _python_error(text: str) -> str | None:
     import ast
 
     try:
         ast.parse(text)
-    except (SyntaxError, ValueError) as error:  # ValueError: null bytes in the source
-        return f"line {getattr(error, 'lineno', '?')}: {getattr(error, 'msg', error)}"
+    except SyntaxError as error:
+        return f"line {error.lineno}: {error.msg}" if error.lineno else error.msg
+    except ValueError as error:  # null bytes in the source
+        return str(error)
+    except (RecursionError, MemoryError):
+        return _TOO_DEEP
     return None
 
 
@@ -213,11 +223,13 @@ def _json_error(text: str) -> str | None:
         json.loads(text)
     except json.JSONDecodeError as error:
         return f"line {error.lineno}: {error.msg}"
+    except RecursionError:
+        return _TOO_DEEP
     return None
 
 
 def _toml_error(text: str) -> str | None:
-    # imported here, like ast below: the hook prints suggestions without checking them
+    # imported here, like ast: the hook prints suggestions without checking them
     if sys.version_info >= (3, 11):
         import tomllib
     else:
@@ -226,22 +238,21 @@ def _toml_error(text: str) -> str | None:
         tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         return str(error)
+    except RecursionError:
+        return _TOO_DEEP
     return None
 
 
-_CHECKERS: dict[str, tuple[str, Callable[[str], str | None], tuple[str, ...]]] = {
-    "python": ("Python", _python_error, (".py", ".pyi")),
-    "json": ("JSON", _json_error, (".json",)),
-    "toml": ("TOML", _toml_error, (".toml",)),
+# by language name, as ``languages.language_for`` gives it
+_CHECKERS: dict[str, tuple[str, Callable[[str], str | None]]] = {
+    "python": ("Python", _python_error),
+    "json": ("JSON", _json_error),
+    "toml": ("TOML", _toml_error),
 }
 
 
 def _checker(path: str, language: str | None) -> tuple[str, Callable[[str], str | None]] | None:
-    suffix = PurePosixPath(path).suffix.lower()
-    for key, (name, error_of, suffixes) in _CHECKERS.items():
-        if (language or "").lower() == key or suffix in suffixes:
-            return name, error_of
-    return None
+    return _CHECKERS.get((language or language_for(path) or "").lower())
 
 
 def _bracket_check(before: str, after: str) -> SuggestionCheck:
@@ -309,7 +320,7 @@ def fit_suggestion(finding: Finding, diff: FileDiff | None) -> Finding:
     has no suggestion, is not on RIGHT lines, or its lines are not all in ``diff``."""
     if finding.suggestion is None or finding.line is None or finding.side is not Side.RIGHT:
         return finding
-    if diff is None:
+    if diff is None:  # the caller has no FileDiff for its path
         return finding
     right = {
         line.new_lineno: line.text

@@ -230,6 +230,14 @@ def test_invalid_toml_names_the_file(tmp_path: Path) -> None:
         load_config(tmp_path, environ={}, flags={})
 
 
+def test_a_config_file_that_is_not_utf8_names_the_file(tmp_path: Path) -> None:
+    dot = tmp_path / ".reviewbot.toml"
+    dot.write_bytes(b'model = "caf\xe9"\n')
+    with pytest.raises(ConfigError) as info:
+        load_config(tmp_path, environ={}, flags={})
+    assert str(info.value) == f"{dot} is not valid UTF-8 (byte 12); save it as UTF-8"
+
+
 def test_tool_reviewbot_must_be_a_table(tmp_path: Path) -> None:
     pyproject = write(tmp_path / "pyproject.toml", '[tool]\nreviewbot = "on"\n')
     with pytest.raises(ConfigError) as info:

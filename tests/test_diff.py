@@ -419,6 +419,20 @@ def test_bad_quoting_is_skipped_not_raised() -> None:
     )
 
 
+def test_malformed_hunk_header_is_skipped_not_read_as_no_changes() -> None:
+    patch = b"diff --git a/x.py b/x.py\n--- a/x.py\n+++ b/x.py\n@@ -1 +1\n-a\n+b\n"
+    good = b"diff --git a/y.py b/y.py\n--- a/y.py\n+++ b/y.py\n@@ -1 +1 @@\n-a\n+b\n"
+    files, skipped = parse_diff(patch + good)
+    assert [f.path for f in files] == ["y.py"]
+    assert skipped == [
+        Skipped(
+            "x.py",
+            "could not parse this file's diff: malformed hunk header '@@ -1 +1'; "
+            "expected '@@ -A,B +C,D @@'",
+        )
+    ]
+
+
 def test_not_a_diff_raises_and_empty_input_is_empty() -> None:
     with pytest.raises(DiffParseError, match=r"not a unified diff.*'hello world'"):
         parse_diff(b"\n\nhello world\nbye\n")

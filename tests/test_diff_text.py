@@ -1,6 +1,14 @@
 from __future__ import annotations
 
-from reviewbot.diff_text import file_header, format_file_diff, format_hunk, hunk_header
+from dataclasses import replace
+
+from reviewbot.diff_text import (
+    file_header,
+    format_file_diff,
+    format_hunk,
+    hunk_header,
+    hunk_range,
+)
 from reviewbot.types import DiffLine, FileDiff, FileStatus, Hunk, LineKind
 
 
@@ -62,7 +70,7 @@ def test_file_diff_shows_header_then_hunks_separated_by_blank_lines() -> None:
         "L40 - old()\n"
         " 40 + new()"
     )
-    assert format_file_diff(f, [second]) == (
+    assert format_file_diff(replace(f, hunks=(second,))) == (
         "## File: src/app.py (modified, python)\n\n@@ -40,1 +40,1 @@\nL40 - old()\n 40 + new()"
     )
 
@@ -107,3 +115,4 @@ def test_no_carriage_return_ever_reaches_the_model() -> None:
     text = format_file_diff(f)
     assert "\r" not in text
     assert hunk_header(hunk) == "@@ -1,1 +1,1 @@ class A:"
+    assert hunk_range(hunk) == "@@ -1,1 +1,1 @@"

@@ -15,13 +15,12 @@ import pytest
 from reviewbot.errors import OutputParseError
 from reviewbot.findings import (
     MAX_FINDINGS,
-    Category,
     FindingModel,
     FindingsModel,
     findings_json_schema,
     parse_output,
 )
-from reviewbot.types import FinishReason, RawFinding, Severity, Side
+from reviewbot.types import Category, FinishReason, RawFinding, Severity, Side
 
 OUTPUTS = Path(__file__).parent / "fixtures" / "outputs"
 CASES = sorted(path.stem for path in OUTPUTS.glob("*.txt"))
@@ -275,3 +274,22 @@ def test_a_finding_without_a_line_number_is_kept() -> None:
     assert [(f.path, f.line, f.quote) for f in parsed.findings] == [("a.py", None, "x = 1")]
     assert parsed.problems == ("finding 1: line is missing; placed by its quote or on its file",)
     assert parsed.discarded == ()
+
+
+@pytest.mark.parametrize("side", [["LEFT"], {"side": "LEFT"}, 3])
+def test_a_side_that_is_not_a_word_is_reported_and_right_assumed(side: object) -> None:
+    text = json.dumps(
+        [
+            {
+                "path": "a",
+                "line": 1,
+                "side": side,
+                "severity": "info",
+                "category": "bug",
+                "message": "m",
+            }
+        ]
+    )
+    parsed = parse_output(text, FinishReason.STOP)
+    assert parsed.findings[0].side is Side.RIGHT
+    assert parsed.problems == (f"finding 1: side {side!r} is not RIGHT or LEFT; RIGHT assumed",)

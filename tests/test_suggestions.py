@@ -260,3 +260,32 @@ def test_repeated_line_before_the_range_is_caught_after_reindenting() -> None:
         "its first line repeats line 1 just before the range ('def add(a, b):'); applying it "
         "would duplicate that line",
     )
+
+
+@pytest.mark.parametrize(
+    ("path", "text", "suggestion", "name"),
+    [
+        ("a.json", "[1]\n", "[" * 100_000 + "]" * 100_000, "JSON"),
+        ("a.toml", "a = 1\n", "a = " + "[" * 100_000 + "]" * 100_000, "TOML"),
+        ("a.py", "x = 1\n", "x = " + "-" * 100_000 + "1", "Python"),
+    ],
+)
+def test_a_suggestion_nested_too_deeply_to_parse_is_unsafe(
+    path: str, text: str, suggestion: str, name: str
+) -> None:
+    assert check_suggestion(path, None, text, 1, 1, suggestion) == SuggestionCheck(
+        "unsafe", f"the result does not parse as {name}: nested too deeply to parse"
+    )
+
+
+def test_null_bytes_in_python_are_unsafe_with_the_parsers_reason() -> None:
+    assert check_suggestion("a.py", None, "x = 1\n", 1, 1, "x = 1\0") == SuggestionCheck(
+        "unsafe",
+        "the result does not parse as Python: source code string cannot contain null bytes",
+    )
+
+
+def test_the_parser_is_chosen_by_the_files_name_when_no_language_is_given() -> None:
+    assert check_suggestion("conf/A.JSON", None, "[1]\n", 1, 1, "[2]") == SuggestionCheck(
+        "ok", "the result parses as JSON"
+    )
