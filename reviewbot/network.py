@@ -60,9 +60,15 @@ def check_local_endpoint(
 
     Raises PrivacyError when any resolved address is outside the local network and
     ``allow_remote`` is False; BackendUnavailable when the host cannot be resolved;
-    ConfigError when ``url`` has no host.
+    ConfigError when ``url`` has no host or does not parse (a bad port, an unclosed ``[``).
     """
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        raise ConfigError(
+            f"base_url {url!r} is not a valid URL: {exc}; expected e.g. http://127.0.0.1:8080/v1"
+        ) from None
     if parts.scheme in _UNIX_SCHEMES:
         return
     if parts.scheme not in ("http", "https"):
@@ -76,7 +82,7 @@ def check_local_endpoint(
     if allow_remote:
         log.info("allow_remote is set: not checking that %s is on the local network", host)
         return
-    addresses = _addresses(host, parts.port, resolve)
+    addresses = _addresses(host, port, resolve)
     outside = [a for a in addresses if not is_local_address(a)]
     if outside:
         shown = ", ".join(str(a) for a in addresses)

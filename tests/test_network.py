@@ -121,3 +121,21 @@ def test_url_without_host_is_a_config_error() -> None:
 def test_url_that_is_not_http_is_a_config_error(url: str) -> None:
     with pytest.raises(ConfigError, match="is not an http:// or https:// URL"):
         check_local_endpoint(url, False, unresolvable)
+
+
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        ("http://127.0.0.1:99999/v1", "Port out of range 0-65535"),
+        ("http://127.0.0.1:abc/v1", "Port could not be cast to integer value as 'abc'"),
+        ("http://[::1/v1", "Invalid IPv6 URL"),
+    ],
+)
+def test_url_that_does_not_parse_is_a_config_error(url: str, problem: str) -> None:
+    for allow_remote in (False, True):
+        with pytest.raises(ConfigError) as caught:
+            check_local_endpoint(url, allow_remote, unresolvable)
+        assert str(caught.value) == (
+            f"base_url {url!r} is not a valid URL: {problem}; expected e.g. "
+            "http://127.0.0.1:8080/v1"
+        )

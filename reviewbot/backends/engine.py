@@ -93,7 +93,9 @@ def chat_template_for(
 def chat_template_for_dir(config: Config, model_dir: Path) -> ChatTemplate:
     """For a Hugging Face model directory: ``config.chat_template`` > the directory's own > ChatML.
 
-    The override gets the directory's bos/eos tokens. Raises TemplateError.
+    The override gets the directory's bos/eos tokens from tokenizer_config.json, as transformers'
+    ``apply_chat_template`` does (an engine's tokenizer may fall back to a guessed bos id).
+    Raises TemplateError.
     """
     if config.chat_template is not None:
         return ChatTemplate.from_file(config.chat_template, *special_tokens(model_dir))
@@ -123,4 +125,22 @@ def error_completion(exc: BaseException, seconds: float = 0.0) -> Completion:
         finish_reason=FinishReason.ERROR,
         seconds=seconds,
         error=f"{type(exc).__name__}: {exc}",
+    )
+
+
+def too_long_completion(
+    prompt_tokens: int, max_new_tokens: int, window: int, *, fix: str
+) -> Completion:
+    """A request whose prompt and answer do not fit the context window, refused before it runs.
+
+    fix: how to make it fit with this engine (which settings size its context).
+    """
+    return Completion(
+        text="",
+        finish_reason=FinishReason.ERROR,
+        prompt_tokens=prompt_tokens,
+        error=(
+            f"the prompt ({prompt_tokens} tokens) and the answer's {max_new_tokens} tokens do not "
+            f"fit the context window of {window} tokens; {fix}"
+        ),
     )

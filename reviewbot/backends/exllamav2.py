@@ -180,7 +180,6 @@ class ExLlamaV2Backend(gpu_loop.GpuBackend):
         self, *, modules: Mapping[str, ModuleType], grammar: JsonGrammar, paged: bool, **parts: Any
     ) -> None:
         super().__init__(**parts)
-        self._exl = modules["exllamav2"]
         self._gen = modules["exllamav2.generator"]
         filter_base = modules["exllamav2.generator.filters"].ExLlamaV2Filter
         self._filter = filter_class(filter_base, modules["torch"])
@@ -198,6 +197,7 @@ class ExLlamaV2Backend(gpu_loop.GpuBackend):
         """
         capability = gpu.require_cuda(ENGINE)
         model_dir = engine.model_path(config, kind="model directory", want_dir=True)
+        template = engine.chat_template_for_dir(config, model_dir)  # before the slow load
         with gpu.quiet_stdout():
             modules = {name: gpu.import_engine(ENGINE, name) for name in _MODULES}
             try:
@@ -210,7 +210,7 @@ class ExLlamaV2Backend(gpu_loop.GpuBackend):
             # exllamav2 asserts on unsupported models; torch's out-of-memory is a RuntimeError
             except (AssertionError, ValueError, KeyError, OSError, RuntimeError) as exc:
                 raise gpu.load_failed(ENGINE, model_dir, exc) from exc
-        return cls(modules=modules, grammar=grammar, paged=paged, **parts)
+        return cls(modules=modules, grammar=grammar, paged=paged, template=template, **parts)
 
     def _new_job(self, prepared: gpu_loop.Prepared) -> Any:
         """``ExLlamaV2DynamicJob(input_ids, max_new_tokens, gen_settings, seed, stop_conditions,
@@ -262,12 +262,10 @@ def _load(
     )
     generation = getattr(ex_config, "generation_config", None) or {}
     eos_ids = [tokenizer.eos_token_id, *(generation.get("eos_token_id") or [])]
-    template = gpu.chat_template(config, model_dir, tokenizer)
     parts = {
         "model": model,
         "generator": generator,
         "tokenizer": tokenizer,
-        "template": template,
         "context_window": min(ex_config.max_seq_len, cache_size),
         "eos_ids": [i for i in eos_ids if i is not None],
     }

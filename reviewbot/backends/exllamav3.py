@@ -53,6 +53,7 @@ class ExLlamaV3Backend(gpu_loop.GpuBackend):
         """
         gpu.require_cuda(ENGINE)
         model_dir = engine.model_path(config, kind="model directory", want_dir=True)
+        template = engine.chat_template_for_dir(config, model_dir)  # before the slow load
         with gpu.quiet_stdout():
             names = ("exllamav3", "exllamav3.generator.sampler", "llguidance")
             modules = {name: gpu.import_engine(ENGINE, name) for name in names}
@@ -68,7 +69,7 @@ class ExLlamaV3Backend(gpu_loop.GpuBackend):
             # exllamav3 asserts on unsupported models; torch's out-of-memory is a RuntimeError
             except (AssertionError, ValueError, KeyError, OSError, RuntimeError) as exc:
                 raise gpu.load_failed(ENGINE, model_dir, exc) from exc
-        return cls(modules=modules, **parts)
+        return cls(modules=modules, template=template, **parts)
 
     def _new_job(self, prepared: gpu_loop.Prepared) -> Any:
         """``Job(input_ids, max_new_tokens, sampler, seed, stop_conditions, filters,
@@ -113,7 +114,6 @@ def _load(exl: ModuleType, config: Config, model_dir: Path) -> dict[str, Any]:
         "model": model,
         "generator": generator,
         "tokenizer": tokenizer,
-        "template": gpu.chat_template(config, model_dir, tokenizer),
         "context_window": min(context, cache_size - SPARE_TOKENS),
         "eos_ids": [i for i in eos_ids if i is not None],
     }

@@ -17,20 +17,13 @@ from __future__ import annotations
 import contextlib
 import importlib
 import importlib.metadata
-import logging
 import math
 import re
 import sys
 from collections.abc import Callable, Iterator, Mapping
-from pathlib import Path
 from types import ModuleType
-from typing import Any
 
-from reviewbot.chat_template import ChatTemplate
-from reviewbot.config import Config
 from reviewbot.errors import BackendUnavailable, ConfigError
-
-log = logging.getLogger(__name__)
 
 PAGE_TOKENS = 256  # both engines' cache page; their caches must be a multiple of it
 FLASH_ATTN_PAGED = (2, 5, 7)  # exllamav2.attn: paged attention needs flash-attn >= 2.5.7
@@ -159,16 +152,6 @@ def paged_supported(flash_attn: str | None, capability: tuple[int, int]) -> bool
         return False
     parts = [int(p) for p in re.findall(r"\d+", flash_attn)[:3]]
     return tuple(parts) >= FLASH_ATTN_PAGED and capability >= AMPERE
-
-
-def chat_template(config: Config, model_dir: Path, tokenizer: Any) -> ChatTemplate:
-    """``config.chat_template`` (with the tokenizer's bos/eos text), else the model directory's
-    own (``chat_template.jinja`` or tokenizer_config.json). Raises TemplateError."""
-    if config.chat_template is not None:
-        return ChatTemplate.from_file(
-            config.chat_template, tokenizer.bos_token or "", tokenizer.eos_token or ""
-        )
-    return ChatTemplate.from_model_dir(model_dir)
 
 
 def engine_schema(schema: Mapping[str, object]) -> dict[str, object]:

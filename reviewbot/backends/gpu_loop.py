@@ -66,7 +66,7 @@ class GpuBackend:
         self._tokenizer = tokenizer
         self.template = template
         self.context_window = context_window
-        self._eos_ids = tuple(dict.fromkeys(i for i in eos_ids if i is not None))
+        self._eos_ids = tuple(dict.fromkeys(eos_ids))
         self._lock = threading.Lock()
 
     def count_tokens(self, text: str) -> int:
@@ -104,7 +104,12 @@ class GpuBackend:
         jobs: dict[int, Prepared] = {}
         for job in prepared:
             if job.prompt_tokens + job.request.max_new_tokens > self.context_window:
-                answers[job.identifier] = _too_long(job, self.context_window)
+                answers[job.identifier] = engine.too_long_completion(
+                    job.prompt_tokens,
+                    job.request.max_new_tokens,
+                    self.context_window,
+                    fix="raise context_window / cache_size or review a smaller change",
+                )
                 continue
             try:  # exllama asserts on jobs it cannot take; llguidance raises ValueError
                 self._generator.enqueue(self._new_job(job))
@@ -172,17 +177,4 @@ def _completion(text: str, result: Mapping[str, Any], job: Prepared, started: fl
         prompt_tokens=int(result.get("prompt_tokens", job.prompt_tokens)),
         completion_tokens=int(result.get("new_tokens", 0)),
         seconds=time.perf_counter() - started,
-    )
-
-
-def _too_long(job: Prepared, window: int) -> Completion:
-    return Completion(
-        text="",
-        finish_reason=FinishReason.ERROR,
-        prompt_tokens=job.prompt_tokens,
-        error=(
-            f"prompt of {job.prompt_tokens} tokens + {job.request.max_new_tokens} answer tokens "
-            f"exceeds the context window of {window} tokens; raise context_window / cache_size "
-            "or review a smaller change"
-        ),
     )

@@ -120,15 +120,12 @@ class LlamaCppBackend:
     def _complete_one(self, request: Request) -> Completion:
         tokens = self._prompt_tokens(self.template.render_segments(request.messages))
         if len(tokens) + request.max_new_tokens > self.context_window:
-            return Completion(
-                text="",
-                finish_reason=FinishReason.ERROR,
-                prompt_tokens=len(tokens),
-                error=(
-                    f"the prompt ({len(tokens)} tokens) and the answer's {request.max_new_tokens} "
-                    f"tokens do not fit the context window of {self.context_window} tokens; raise "
-                    "context_window (the model allows its trained context) or lower max_new_tokens"
-                ),
+            return engine.too_long_completion(
+                len(tokens),
+                request.max_new_tokens,
+                self.context_window,
+                fix="raise context_window (the model allows its trained context) or lower "
+                "max_new_tokens",
             )
         sampling = engine.sampling_for(request)
         start = time.perf_counter()
@@ -190,9 +187,17 @@ _STRICT_CHAR = r'char ::= [^"\\\x7F\x00-\x1F] |'
 def json_grammar(llama_cpp: ModuleType, schema_json: str) -> Any:
     """A LlamaGrammar for a JSON schema (text), with control characters kept out of strings.
 
-    Raises ValueError when llama.cpp cannot parse the grammar.
+    Raises ValueError when llama-cpp-python cannot convert the schema (an unresolvable $ref, a
+    pattern without ^...$, an unknown type, a keyword of the wrong shape).
     """
-    gbnf: str = llama_cpp.llama_grammar.json_schema_to_gbnf(schema_json)
+    try:
+        gbnf: str = llama_cpp.llama_grammar.json_schema_to_gbnf(schema_json)
+    # The converter is a script that asserts, or trips over, what it does not support; any of
+    # these concerns this request's schema only.
+    except (AssertionError, AttributeError, KeyError, TypeError, ValueError) as exc:
+        raise ValueError(
+            f"llama.cpp cannot turn this JSON schema into a grammar: {type(exc).__name__}: {exc}"
+        ) from exc
     return llama_cpp.LlamaGrammar.from_string(
         gbnf.replace(_LOOSE_CHAR, _STRICT_CHAR), verbose=False
     )

@@ -41,6 +41,13 @@ CONNECT_TIMEOUT = 5.0  # seconds; a local server accepts at once or is not runni
 # laptop CPU runs at roughly 50 tokens/s, so 0.02 s/token keeps slow machines inside the limit.
 SECONDS_PER_PROMPT_TOKEN = 0.02
 BACKOFF_SECONDS = 0.5  # first retry delay; doubles each retry
+# Longest wait a server's Retry-After may ask for before we try again (a busy reviewbot serve
+# asks for 1 s; a longer wait is better reported than sat through inside a commit).
+MAX_RETRY_AFTER = 30.0
+# Seconds to wait for the small endpoints (models, props, tokenize), which answer at once.
+PROBE_TIMEOUT = 10.0
+# Code tokenizes at about 3.5-4 characters per token, so estimates overcount on purpose.
+CHARS_PER_TOKEN = 3
 # 429 and 5xx mean "try again later" (llama.cpp answers 503 while loading a model).
 _RETRY_STATUSES = frozenset({429})
 _START_HINT = (
@@ -50,20 +57,8 @@ _START_HINT = (
 
 
 def estimate_tokens(text: str) -> int:
-    """Conservative token estimate: one token per 3 characters, rounded up.
-
-    Code tokenizes at about 3.5-4 characters per token, so this overestimates on purpose.
-    """
-    return math.ceil(len(text) / 3)
-
-
-# Seconds to wait for the small endpoints (models, props, tokenize), which answer at once.
-PROBE_TIMEOUT = 10.0
-
-
-# Longest wait a server's Retry-After may ask for before we try again (a busy reviewbot serve
-# asks for 1 s; a longer wait is better reported than sat through inside a commit).
-MAX_RETRY_AFTER = 30.0
+    """Conservative token estimate: one token per CHARS_PER_TOKEN characters, rounded up."""
+    return math.ceil(len(text) / CHARS_PER_TOKEN)
 
 
 def _retry_delay(previous: object, attempt: int) -> float:
@@ -82,7 +77,7 @@ def _retry_delay(previous: object, attempt: int) -> float:
 def read_timeout(config: Config, prompt_chars: int) -> float:
     """Seconds to wait for an answer to a prompt of ``prompt_chars`` characters:
     ``min(timeout_cap, timeout + SECONDS_PER_PROMPT_TOKEN * estimate_tokens(prompt))``."""
-    tokens = math.ceil(prompt_chars / 3)  # estimate_tokens without building the text
+    tokens = math.ceil(prompt_chars / CHARS_PER_TOKEN)  # estimate_tokens, from the length
     return min(config.timeout_cap, config.timeout + SECONDS_PER_PROMPT_TOKEN * tokens)
 
 
@@ -353,7 +348,11 @@ class OpenAIBackend:
             count = self._tokenize(style, text)
             if count:
                 return style, count
-        log.info("%s has no /tokenize endpoint; estimating tokens as characters / 3", self.root_url)
+        log.info(
+            "%s has no /tokenize endpoint; estimating tokens as characters / %d",
+            self.root_url,
+            CHARS_PER_TOKEN,
+        )
         return "none", None
 
     def _tokenize(self, style: str, text: str) -> int | None:

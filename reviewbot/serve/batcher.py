@@ -7,7 +7,11 @@ generators) run the batch together; llama.cpp runs it one by one inside ``comple
 ``complete`` call runs at a time, and ``count_tokens`` takes the same lock, so backends need not be
 thread-safe. For the same reason the worker, not the request handler, checks that each prompt fits
 the context window, just before the batch runs: a handler counting tokens itself would wait for
-the running batch to finish and miss the next one.
+the running batch to finish and miss the next one. That check counts the messages only (the
+Backend protocol cannot count a rendered prompt); when an in-process engine, which counts the
+chat template's tokens too, refuses a request as too long, the worker refuses it the same way
+(PromptTooLong, a 400 that clients do not retry) or shrinks a default ``max_new_tokens`` and
+runs it again.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from dataclasses import dataclass, field, replace
 
 from reviewbot.backends.base import Backend
 from reviewbot.errors import BackendError, ReviewbotError
-from reviewbot.types import Completion, Request
+from reviewbot.types import Completion, FinishReason, Request
 
 log = logging.getLogger("reviewbot.serve")
 
@@ -37,8 +41,9 @@ class BatcherClosed(ReviewbotError):
 class PromptTooLong(ReviewbotError):
     """The messages plus ``max_new_tokens`` need more tokens than the context window holds.
 
-    prompt_tokens: ``count_tokens`` summed over the messages' contents (the chat template's own
-    tokens are not counted); max_new_tokens: what the request asked to generate.
+    prompt_tokens: ``count_tokens`` summed over the messages' contents, or, when the engine
+    refused a request that estimate let through, its exact count with the chat template's
+    tokens; max_new_tokens: what the request asked to generate.
     """
 
     def __init__(self, prompt_tokens: int, max_new_tokens: int, context_window: int) -> None:
@@ -160,36 +165,64 @@ class Batcher:
     def _complete(self, batch: list[_Pending]) -> None:
         try:
             with self._engine:
-                fitting = [pending for pending in batch if self._fits(pending)]
-                requests = [pending.request for pending in fitting]
-                completions = self._backend.complete(requests) if requests else []
-            if len(completions) != len(fitting):
-                raise BackendError(
-                    f"backend {self._backend.name!r} returned {len(completions)} completions "
-                    f"for {len(fitting)} requests"
-                )
+                estimated = [p for p in batch if self._fits(p, self._content_tokens(p.request))]
+                answered = self._call(estimated)
+                done = [(p, c) for p, c in answered if not self._refused(p, c)]
+                # The engine counts the chat template's tokens too, so it can refuse a request
+                # the estimate let through; with its exact count, refuse it with PromptTooLong
+                # or shrink a default max_new_tokens once more and run it again.
+                again = [
+                    p for p, c in answered if self._refused(p, c) and self._fits(p, c.prompt_tokens)
+                ]
+                done += self._call(again)
         except Exception as exc:  # handed to every waiting handler, which answers 500
             log.exception("backend %r failed on a batch of %d", self._backend.name, len(batch))
             for pending in batch:
                 if not pending.future.done():  # not one already refused as too long
                     pending.future.set_exception(exc)
             return
-        for pending, completion in zip(fitting, completions, strict=True):
+        for pending, completion in done:
             pending.future.set_result(completion)
 
-    def _fits(self, pending: _Pending) -> bool:
-        """True if the prompt leaves room for the answer; otherwise refuse it with PromptTooLong.
+    def _call(self, batch: list[_Pending]) -> list[tuple[_Pending, Completion]]:
+        """``backend.complete`` on the batch's requests. Raises BackendError when it does not
+        answer each request once."""
+        if not batch:
+            return []
+        completions = self._backend.complete([pending.request for pending in batch])
+        if len(completions) != len(batch):
+            raise BackendError(
+                f"backend {self._backend.name!r} returned {len(completions)} completions "
+                f"for {len(batch)} requests"
+            )
+        return list(zip(batch, completions, strict=True))
 
-        Called with the engine lock held. A default ``max_new_tokens`` shrinks to fit instead.
+    def _content_tokens(self, request: Request) -> int:
+        """The messages' tokens without the chat template's: what the protocol lets us count."""
+        return sum(self._backend.count_tokens(message.content) for message in request.messages)
+
+    def _refused(self, pending: _Pending, completion: Completion) -> bool:
+        """True for the in-process engines' refusal of a prompt that leaves no room for the
+        answer: an ERROR that reports the prompt's exact size (engine.too_long_completion)."""
+        needed = completion.prompt_tokens + pending.request.max_new_tokens
+        return completion.finish_reason is FinishReason.ERROR and needed > self._window
+
+    def _fits(self, pending: _Pending, prompt: int) -> bool:
+        """True if ``prompt`` tokens leave room for the answer; otherwise refuse the request with
+        PromptTooLong. Called with the engine lock held. A default ``max_new_tokens`` shrinks to
+        fit instead.
         """
         request = pending.request
-        prompt = sum(self._backend.count_tokens(message.content) for message in request.messages)
-        room = self._backend.context_window - prompt
+        room = self._window - prompt
         if request.max_new_tokens <= room:
             return True
         if pending.fit_window and room >= 1:
             pending.request = replace(request, max_new_tokens=room)
             return True
         asked = 1 if pending.fit_window else request.max_new_tokens
-        pending.future.set_exception(PromptTooLong(prompt, asked, self._backend.context_window))
+        pending.future.set_exception(PromptTooLong(prompt, asked, self._window))
         return False
+
+    @property
+    def _window(self) -> int:
+        return self._backend.context_window

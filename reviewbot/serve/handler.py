@@ -25,6 +25,7 @@ from reviewbot.serve.batcher import BatcherClosed, PromptTooLong, QueueFull
 from reviewbot.serve.protocol import (
     RequestRejected,
     completion_body,
+    max_tokens_given,
     models_body,
     parse_chat_request,
 )
@@ -136,10 +137,7 @@ class Handler(BaseHTTPRequestHandler):
         default = min(self.server.settings.default_max_tokens, cap)
         payload = self._read_json()
         request = parse_chat_request(payload, default_max_tokens=default, max_tokens_cap=cap)
-        asked = isinstance(payload, dict) and any(
-            payload.get(key) is not None for key in ("max_tokens", "max_completion_tokens")
-        )
-        completion = self._complete(request, fit_window=not asked)
+        completion = self._complete(request, fit_window=not max_tokens_given(payload))
         if completion.finish_reason is FinishReason.ERROR:
             message = completion.error or "the engine failed without saying why"
             raise RequestRejected(500, f"engine error: {message}", "server_error", "engine_error")

@@ -19,6 +19,7 @@ from reviewbot.serve.schema import json_kind, schema_problem
 from reviewbot.types import Completion, Message, Request
 
 ROLES = ("system", "user", "assistant")
+_MAX_TOKENS = ("max_completion_tokens", "max_tokens")  # OpenAI's newer name wins
 
 
 class RequestRejected(ReviewbotError):
@@ -152,8 +153,13 @@ def _content(index: int, content: object) -> str:
     )
 
 
+def max_tokens_given(body: object) -> bool:
+    """True when the client set ``max_tokens`` or ``max_completion_tokens`` itself."""
+    return isinstance(body, Mapping) and any(body.get(key) is not None for key in _MAX_TOKENS)
+
+
 def _max_tokens(body: Mapping[str, object], default: int, cap: int) -> int:
-    key = "max_completion_tokens" if body.get("max_completion_tokens") is not None else "max_tokens"
+    key = next((key for key in _MAX_TOKENS if body.get(key) is not None), "max_tokens")
     value = _integer(body, key, default)
     if value < 1:
         raise RequestRejected(400, f"{key} = {value} must be at least 1", code=key)

@@ -380,8 +380,9 @@ def test_too_long_and_refused_requests_fail_alone(tokenizer: Tokenizer) -> None:
         finish_reason=FinishReason.ERROR,
         prompt_tokens=prompt_tokens,
         error=(
-            f"prompt of {prompt_tokens} tokens + 500 answer tokens exceeds the context window of "
-            "512 tokens; raise context_window / cache_size or review a smaller change"
+            f"the prompt ({prompt_tokens} tokens) and the answer's 500 tokens do not fit the "
+            "context window of 512 tokens; raise context_window / cache_size or review a smaller "
+            "change"
         ),
     )
     assert (answers[1].text, answers[1].finish_reason) == ("{}", FinishReason.STOP)

@@ -176,6 +176,21 @@ def test_failed_request_does_not_stop_the_batch(tiny_gguf: Path) -> None:
     assert 4 <= ok.completion_tokens <= 7
 
 
+def test_schema_llamacpp_cannot_convert_fails_alone(backend: LlamaCppBackend) -> None:
+    """llama-cpp-python's converter asserts on schemas it does not support; that is one
+    request's error, not an exception that fails the whole batch."""
+    unsupported = {"type": "object", "properties": {"a": {"type": "string", "pattern": "("}}}
+    bad = Request(MESSAGES, max_new_tokens=4, json_schema=unsupported)
+    failed, ok = backend.complete([bad, Request(MESSAGES, max_new_tokens=4)])
+    assert (failed.text, failed.finish_reason, failed.error) == (
+        "",
+        FinishReason.ERROR,
+        "ValueError: llama.cpp cannot turn this JSON schema into a grammar: AssertionError: "
+        'Pattern must start with "^" and end with "$"',
+    )
+    assert ok.finish_reason is FinishReason.LENGTH
+
+
 def test_config_chat_template_overrides_the_gguf_one(tiny_gguf: Path) -> None:
     pytest.importorskip("llama_cpp")
     override = TEMPLATES / "deepseek_coder.jinja"

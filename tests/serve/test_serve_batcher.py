@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from concurrent.futures import Future
 from typing import TYPE_CHECKING
 
 import httpx
 import pytest
 
+from reviewbot.backends.engine import too_long_completion
 from reviewbot.errors import BackendError
-from reviewbot.serve import Batcher, BatcherClosed, QueueFull
+from reviewbot.serve import Batcher, BatcherClosed, PromptTooLong, QueueFull
 from reviewbot.types import Completion, FinishReason, Message, Request
 
 if TYPE_CHECKING:
@@ -68,7 +70,7 @@ class Echo:
     def count_tokens(self, text: str) -> int:
         return len(text)
 
-    def complete(self, requests: list[Request]) -> list[Completion]:
+    def complete(self, requests: Sequence[Request]) -> list[Completion]:
         answers = [Completion(r.messages[0].content, FinishReason.STOP) for r in requests]
         return answers[1:] if self.drop_one else answers
 
@@ -116,3 +118,72 @@ def test_queue_limit(gated: GatedBackend, wait_for: WaitFor) -> None:
         batcher.submit(request("one too many"))
     gated.release.set()
     batcher.close()
+
+
+class Templated:
+    """Counts a word per token and, like the in-process engines, adds its chat template's
+    TEMPLATE_TOKENS per message and refuses a prompt that leaves no room for the answer."""
+
+    name = "templated"
+    context_window = 100
+    TEMPLATE_TOKENS = 5
+
+    def __init__(self) -> None:
+        self.requests: list[Request] = []
+
+    def count_tokens(self, text: str) -> int:
+        return len(text.split())
+
+    def complete(self, requests: Sequence[Request]) -> list[Completion]:
+        self.requests += requests
+        return [self._answer(r) for r in requests]
+
+    def _answer(self, request: Request) -> Completion:
+        prompt = sum(self.count_tokens(m.content) + self.TEMPLATE_TOKENS for m in request.messages)
+        if prompt + request.max_new_tokens > self.context_window:
+            return too_long_completion(prompt, request.max_new_tokens, 100, fix="shorten it")
+        return Completion("ok", FinishReason.STOP, prompt, 1)
+
+
+def words(count: int, max_new_tokens: int) -> Request:
+    return Request(messages=(Message("user", "w " * count),), max_new_tokens=max_new_tokens)
+
+
+def test_default_max_tokens_shrinks_again_to_the_engines_exact_count() -> None:
+    backend = Templated()
+    batcher = Batcher(backend)
+    answer = batcher.submit(words(60, 1024), fit_window=True).result(30)
+    batcher.close()
+    assert (answer.text, answer.prompt_tokens) == ("ok", 65)
+    # 40 from the messages' 60 tokens; 35 once the engine counted the template's 5 as well
+    assert [r.max_new_tokens for r in backend.requests] == [40, 35]
+
+
+@pytest.mark.parametrize(
+    ("request_", "fit_window", "message"),
+    [
+        (
+            words(60, 40),
+            False,
+            "this model's context window is 100 tokens, but the request needs 105: 65 in the "
+            "messages and 40 for the answer (max_tokens)",
+        ),
+        (
+            words(98, 1024),
+            True,
+            "this model's context window is 100 tokens, but the request needs 104: 103 in the "
+            "messages and 1 for the answer (max_tokens)",
+        ),
+    ],
+    ids=["asked", "default"],
+)
+def test_prompt_the_engine_refuses_as_too_long_is_prompt_too_long(
+    request_: Request, fit_window: bool, message: str
+) -> None:
+    """Not an ERROR completion (a 500 that clients retry), but the 400 the estimate gives."""
+    batcher = Batcher(Templated())
+    future = batcher.submit(request_, fit_window=fit_window)
+    with pytest.raises(PromptTooLong) as caught:
+        future.result(30)
+    batcher.close()
+    assert str(caught.value).startswith(message)

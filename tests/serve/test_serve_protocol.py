@@ -6,7 +6,13 @@ import json
 
 import pytest
 
-from reviewbot.serve.protocol import RequestRejected, completion_body, parse_chat_request
+from reviewbot.backends.structured import STYLES, schema_fields
+from reviewbot.serve.protocol import (
+    RequestRejected,
+    completion_body,
+    max_tokens_given,
+    parse_chat_request,
+)
 from reviewbot.types import Completion, FinishReason, Message, Request
 
 SCHEMA = {"type": "object", "properties": {"n": {"type": "integer"}}}
@@ -69,6 +75,32 @@ def test_defaults() -> None:
 )  # fmt: skip
 def test_schema_styles(fields: dict[str, object], schema: dict[str, object] | None) -> None:
     assert parse({"messages": USER, **fields}).json_schema == schema
+
+
+@pytest.mark.parametrize("style", [style for style in STYLES if style != "none"])
+def test_reads_the_schema_in_every_style_the_openai_backend_sends(style: str) -> None:
+    """reviewbot serve must understand every way reviewbot's own client can send a schema."""
+    assert parse({"messages": USER, **schema_fields(style, SCHEMA)}).json_schema == SCHEMA
+
+
+@pytest.mark.parametrize(
+    ("fields", "given"),
+    [
+        ({}, False),
+        ({"max_tokens": None}, False),
+        ({"max_tokens": 5}, True),
+        ({"max_completion_tokens": 5}, True),
+    ],
+)
+def test_max_tokens_given(fields: dict[str, object], given: bool) -> None:
+    assert max_tokens_given({"messages": USER, **fields}) is given
+    assert max_tokens_given([fields]) is False
+
+
+def test_max_completion_tokens_wins_over_max_tokens() -> None:
+    assert (
+        parse({"messages": USER, "max_tokens": 9, "max_completion_tokens": 7}).max_new_tokens == 7
+    )
 
 
 @pytest.mark.parametrize(
