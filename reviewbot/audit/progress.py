@@ -20,7 +20,7 @@ import json
 import os
 import sqlite3
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from types import TracebackType
@@ -35,6 +35,11 @@ from reviewbot.types import Finding
 FILE_NAME = "reviewbot-audit.sqlite"
 SCHEMA_VERSION = 1
 BUSY_TIMEOUT_MS = 10_000
+_COLUMNS = (
+    "key, path, start, end_line, findings, error, raw, truncated, prompt_tokens, "
+    "completion_tokens, seconds"
+)
+_KEYS_PER_QUERY = 500  # below SQLite's smallest limit on bound parameters (999)
 _SCHEMA = """CREATE TABLE IF NOT EXISTS results (
     key TEXT PRIMARY KEY,
     path TEXT NOT NULL,
@@ -62,16 +67,11 @@ def default_path(root: Path, repo: Path | None) -> Path:
     Raises GitError when git cannot name the repository's directory.
     """
     if repo is not None:
-        return _git_common_dir(repo) / FILE_NAME
+        return git.common_dir(repo) / FILE_NAME
     from platformdirs import user_cache_dir
 
     digest = hashlib.sha256(os.fsencode(root.resolve())).hexdigest()[:16]
     return Path(user_cache_dir("reviewbot")) / "audit" / f"{digest}.sqlite"
-
-
-def _git_common_dir(repo: Path) -> Path:
-    """The main ``.git`` folder, even from a linked worktree (``git.common_dir``)."""
-    return git.common_dir(repo)
 
 
 @dataclass(frozen=True)
@@ -103,7 +103,7 @@ class UnitResult:
 
 
 def unit_key(unit: Unit, settings: str) -> str:
-    """sha256 hex of ``settings`` (model, prompts and options; ``cache.settings_digest``) and the
+    """sha256 hex of ``settings`` (model, prompts and options; ``plan.audit_settings``) and the
     unit's path, language, header text and lines. Line numbers are left out, so a unit that only
     moved keeps its key (its findings are shifted instead)."""
     parts = [settings, unit.path, unit.language or "", *(t for _, t in unit.header), "\0"]
@@ -141,6 +141,9 @@ class ProgressStore:
             raise sqlite3.DatabaseError(f"schema version {version}, expected {SCHEMA_VERSION}")
         self._conn.execute(_SCHEMA)
         self._conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        # Another program's SQLite file may have a results table of its own: fail here, naming
+        # the file, rather than on the first read.
+        self._conn.execute(f"SELECT {_COLUMNS} FROM results LIMIT 0")
 
     def close(self) -> None:
         self._conn.close()
@@ -155,9 +158,8 @@ class ProgressStore:
 
     def done_keys(self) -> set[str]:
         """Keys of units with a usable answer (errors are retried)."""
-        with self._lock:
-            rows = self._conn.execute("SELECT key FROM results WHERE error IS NULL").fetchall()
-        return {row[0] for row in rows}
+        rows = self._read("SELECT key FROM results WHERE error IS NULL")
+        return {str(row[0]) for row in rows}
 
     def put(self, result: UnitResult) -> None:
         """Store (or replace) one unit's result and commit it at once."""
@@ -178,7 +180,9 @@ class ProgressStore:
         with self._lock:
             try:
                 self._conn.execute(
-                    "INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", row
+                    f"INSERT OR REPLACE INTO results ({_COLUMNS}) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    row,
                 )
             except sqlite3.Error as exc:
                 raise ProgressError(
@@ -186,11 +190,25 @@ class ProgressStore:
                 ) from exc
 
     def results(self, keys: Iterable[str]) -> dict[str, UnitResult]:
-        """The stored results among ``keys``, by key."""
-        wanted = set(keys)
+        """The stored results among ``keys``, by key. Raises ProgressError, SerializeError."""
+        wanted = sorted(set(keys))
+        rows: list[tuple[object, ...]] = []
+        # Only the rows asked for: the file keeps the rows of units that have since changed.
+        for first in range(0, len(wanted), _KEYS_PER_QUERY):
+            batch = wanted[first : first + _KEYS_PER_QUERY]
+            marks = ", ".join("?" * len(batch))
+            rows += self._read(f"SELECT {_COLUMNS} FROM results WHERE key IN ({marks})", batch)
+        return {str(row[0]): self._decode(row) for row in rows}
+
+    def _read(self, sql: str, args: Sequence[object] = ()) -> list[tuple[object, ...]]:
         with self._lock:
-            rows = self._conn.execute("SELECT * FROM results").fetchall()
-        return {row[0]: self._decode(row) for row in rows if row[0] in wanted}
+            try:
+                return list(self._conn.execute(sql, args).fetchall())
+            except sqlite3.Error as exc:
+                raise ProgressError(
+                    f"cannot read the audit state file {self.path}: {exc}; delete it to start "
+                    "over, or pass --state FILE"
+                ) from exc
 
     def _decode(self, row: tuple[object, ...]) -> UnitResult:
         key, path, start, end, findings, error, raw, truncated, ptok, ctok, seconds = row

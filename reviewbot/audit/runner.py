@@ -76,7 +76,8 @@ def run_jobs(
     concurrency: int,
     concurrent: bool,
 ) -> None:
-    """Send every job and ``record`` each result as soon as it is read.
+    """Send every job and ``record`` each result as soon as it is read (one call at a time,
+    whichever thread read it).
 
     Raises BackendUnavailable (or another ReviewbotError from ``record``) after the workers
     stop; results recorded before that are kept.
@@ -107,6 +108,7 @@ def _run_threads(
 ) -> None:
     queue = deque(jobs)
     lock = threading.Lock()
+    recording = threading.Lock()  # ``record`` (the store, the progress meter) is not thread-safe
     stop = threading.Event()
     failures: list[ReviewbotError] = []
 
@@ -117,7 +119,9 @@ def _run_threads(
                     return
                 job = queue.popleft()
             try:
-                record(read_answer(job, _complete(backend, [job])[0]))
+                result = read_answer(job, _complete(backend, [job])[0])
+                with recording:
+                    record(result)
             except ReviewbotError as exc:
                 failures.append(exc)
                 stop.set()

@@ -169,25 +169,32 @@ class BenchDB:
         profile, case_id, status, findings, raw, errors, *numbers = row
         source = f"{self.path} result of {profile} on {case_id}"
         calls, failed, seconds, prompt, completion = numbers
-        return CaseResult(
-            profile=str(profile),
-            case_id=str(case_id),
-            status=str(status),
-            findings=tuple(finding_from_dict(d, source=source) for d in json.loads(findings)),
-            raw_outputs=tuple(json.loads(raw)),
-            errors=tuple(json.loads(errors)),
-            calls=int(calls),
-            failed_calls=int(failed),
-            seconds=float(seconds),
-            prompt_tokens=int(prompt),
-            completion_tokens=int(completion),
-        )
+        try:
+            decoded = [json.loads(findings), json.loads(raw), json.loads(errors)]
+            found = tuple(finding_from_dict(d, source=source) for d in decoded[0])
+            return CaseResult(
+                profile=str(profile),
+                case_id=str(case_id),
+                status=str(status),
+                findings=found,
+                raw_outputs=tuple(decoded[1]),
+                errors=tuple(decoded[2]),
+                calls=int(calls),
+                failed_calls=int(failed),
+                seconds=float(seconds),
+                prompt_tokens=int(prompt),
+                completion_tokens=int(completion),
+            )
+        except (ValueError, TypeError) as exc:  # not JSON, not a list, not a number
+            raise BenchDBError(f"{source} is unreadable ({exc}); use a new --db file") from None
 
     def _read(self, sql: str, args: tuple[object, ...] = ()) -> list[tuple[Any, ...]]:
         try:
             return list(self._conn.execute(sql, args).fetchall())
         except sqlite3.Error as exc:
-            raise BenchDBError(f"cannot read {self.path}: {exc}") from exc
+            raise BenchDBError(
+                f"cannot read the benchmark database {self.path}: {exc}; use a new --db file"
+            ) from exc
 
     def _write(self, sql: str, rows: Sequence[tuple[object, ...]]) -> None:
         try:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import random
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,7 +23,7 @@ from reviewbot.bench.casefile import AnswerLine, Case, CaseKind, CaseSet, case_i
 from reviewbot.bench.fixes import MAX_CHANGED_LINES, find_fix_cases
 from reviewbot.bench.history import Commit, recent_commits
 from reviewbot.bench.mutate import FileMutator, Mutation
-from reviewbot.bench.sources import commit_files, diff_lines, diff_text, is_case_source
+from reviewbot.bench.sources import CaseSources, diff_lines, diff_text
 from reviewbot.errors import ConfigError, DiffParseError, GitError
 from reviewbot.types import FileDiff, LineKind, Side
 
@@ -67,14 +68,18 @@ def generate_cases(repo: Path, options: CaseOptions) -> CaseSet:
     commits = recent_commits(repo, options.max_commits, options.rev)
     rng = random.Random(options.seed)
     n_seeded, n_fixes, n_clean = quotas(options.count)
-    all_fixes = find_fix_cases(repo, commits, max_changed_lines=options.max_fix_lines)
+    sources = CaseSources(repo)
+    all_fixes = find_fix_cases(
+        repo, commits, max_changed_lines=options.max_fix_lines, case_sources=sources
+    )
     fixes = rng.sample(all_fixes, min(n_fixes, len(all_fixes)))
     fix_commits = {c.commit for c in all_fixes}
     pool = [c for c in commits if c.parents and c.sha not in fix_commits]
     rng.shuffle(pool)
-    seeded, twins, used = _seed(repo, pool, rng, n_seeded + n_fixes - len(fixes), options)
+    wanted = n_seeded + n_fixes - len(fixes)
+    seeded, twins, used = _seed(repo, sources, pool, rng, wanted, options)
     n_clean = options.count - len(seeded) - len(fixes)
-    ordinary = _clean(repo, [c for c in pool if c.sha not in used], n_clean, options)
+    ordinary = _clean(repo, sources, [c for c in pool if c.sha not in used], n_clean, options)
     half = (n_clean + 1) // 2
     clean = [*twins[:half], *ordinary][:n_clean]
     clean += twins[half : half + n_clean - len(clean)]
@@ -84,7 +89,12 @@ def generate_cases(repo: Path, options: CaseOptions) -> CaseSet:
 
 
 def _seed(
-    repo: Path, pool: list[Commit], rng: random.Random, wanted: int, options: CaseOptions
+    repo: Path,
+    sources: CaseSources,
+    pool: list[Commit],
+    rng: random.Random,
+    wanted: int,
+    options: CaseOptions,
 ) -> tuple[list[Case], list[Case], set[str]]:
     """(seeded cases, their unmutated twins, commits used)."""
     seeded: list[Case] = []
@@ -94,7 +104,7 @@ def _seed(
     for commit in pool:
         if len(seeded) >= wanted:
             break
-        made = _seed_commit(repo, commit, rng, usage, options.max_diff_lines)
+        made = _seed_commit(repo, sources(commit.sha), commit, rng, usage, options.max_diff_lines)
         if made is not None:
             seeded.append(made[0])
             twins.append(made[1])
@@ -103,9 +113,14 @@ def _seed(
 
 
 def _seed_commit(
-    repo: Path, commit: Commit, rng: random.Random, usage: Counter[str], max_lines: int
+    repo: Path,
+    files: Sequence[FileDiff],
+    commit: Commit,
+    rng: random.Random,
+    usage: Counter[str],
+    max_lines: int,
 ) -> tuple[Case, Case] | None:
-    spots = _spots(repo, commit, max_lines)
+    spots = _spots(repo, files, commit, max_lines)
     while spots:
         least = min(usage[name] for name in spots)
         name = rng.choice(sorted(n for n in spots if usage[n] == least))
@@ -121,11 +136,14 @@ def _seed_commit(
     return None
 
 
-def _spots(repo: Path, commit: Commit, max_lines: int) -> dict[str, list[_Spot]]:
-    """Operator name -> every place in the commit's added lines it can mutate."""
+def _spots(
+    repo: Path, files: Sequence[FileDiff], commit: Commit, max_lines: int
+) -> dict[str, list[_Spot]]:
+    """Operator name -> every place in the commit's added lines (of ``files``, its case
+    sources) it can mutate."""
     spots: dict[str, list[_Spot]] = {}
-    for file in commit_files(repo, commit.sha):
-        if not is_case_source(file) or diff_lines([file]) > max_lines or file.language is None:
+    for file in files:
+        if diff_lines([file]) > max_lines or file.language is None:
             continue
         try:
             text = git.show_blob(repo, commit.sha, file.path).decode("utf-8")
@@ -170,12 +188,14 @@ def _twin(commit: Commit, text: str) -> Case:
     )
 
 
-def _clean(repo: Path, pool: list[Commit], wanted: int, options: CaseOptions) -> list[Case]:
+def _clean(
+    repo: Path, sources: CaseSources, pool: list[Commit], wanted: int, options: CaseOptions
+) -> list[Case]:
     clean: list[Case] = []
     for commit in pool:
         if len(clean) >= wanted:
             break
-        files = [f for f in commit_files(repo, commit.sha) if is_case_source(f)]
+        files = sources(commit.sha)
         if not files or diff_lines(files) > options.max_diff_lines:
             continue
         text = diff_text(repo, commit.sha, [f.path for f in files])

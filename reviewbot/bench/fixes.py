@@ -21,7 +21,7 @@ from pathlib import Path
 
 from reviewbot.bench.casefile import AnswerLine, Case, CaseKind, case_id
 from reviewbot.bench.history import Commit
-from reviewbot.bench.sources import changed_lines, commit_files, diff_text, is_case_source
+from reviewbot.bench.sources import CaseSources, changed_lines, diff_text
 from reviewbot.diff import parse_diff
 from reviewbot.types import FileDiff, LineKind, Side
 
@@ -56,15 +56,20 @@ def fix_reason(commit: Commit, files: Sequence[FileDiff]) -> str | None:
 
 
 def fix_case(
-    repo: Path, commit: Commit, *, max_changed_lines: int = MAX_CHANGED_LINES
+    repo: Path,
+    commit: Commit,
+    *,
+    max_changed_lines: int = MAX_CHANGED_LINES,
+    case_sources: CaseSources | None = None,
 ) -> Case | None:
     """The reversed-fix case of ``commit``, or None when it is no fix or does not qualify.
 
+    case_sources: the commits' source files, shared with the other kinds of case.
     Raises GitError when git fails on the commit.
     """
     if not commit.parents:
         return None
-    sources = [f for f in commit_files(repo, commit.sha) if is_case_source(f)]
+    sources = (case_sources or CaseSources(repo))(commit.sha)
     if not sources or changed_lines(sources) > max_changed_lines:
         return None
     reason = fix_reason(commit, sources)
@@ -91,10 +96,18 @@ def fix_case(
 
 
 def find_fix_cases(
-    repo: Path, commits: Sequence[Commit], *, max_changed_lines: int = MAX_CHANGED_LINES
+    repo: Path,
+    commits: Sequence[Commit],
+    *,
+    max_changed_lines: int = MAX_CHANGED_LINES,
+    case_sources: CaseSources | None = None,
 ) -> list[Case]:
     """Reversed-fix cases of ``commits``, in the order given."""
-    found = (fix_case(repo, c, max_changed_lines=max_changed_lines) for c in commits)
+    sources = case_sources or CaseSources(repo)
+    found = (
+        fix_case(repo, c, max_changed_lines=max_changed_lines, case_sources=sources)
+        for c in commits
+    )
     return [case for case in found if case is not None]
 
 

@@ -41,7 +41,14 @@ class Operator:
     rules: Mapping[str, tuple[Rule, ...]]
 
     def rules_for(self, language: str, family: str) -> tuple[Rule, ...]:
-        return (*self.rules.get(family, ()), *self.rules.get(language, ()))
+        """The family's rules, then the language's own (Python is both: its rules once)."""
+        own = self.rules.get(language, ()) if language != family else ()
+        return (*self.rules.get(family, ()), *own)
+
+
+def _same(*rules: Rule) -> dict[str, tuple[Rule, ...]]:
+    """The same rules for Python and the C family (the operator's syntax is shared)."""
+    return {PY: rules, C: rules}
 
 
 def _spaced(ops: str) -> str:
@@ -101,6 +108,7 @@ _C_USE = (
     r"(?<![\w.>])(?<!let )(?<!var )(?<!const )(?<!mut )(?<!private )(?<!public )"
     r"[A-Za-z_]\w*(?![\w(.!])(?!\s*=[^=])(?!\s*:)"
 )
+_NAME = r"[A-Za-z_][\w.]*"  # a name, possibly dotted
 _NULL = r"(?:null|NULL|nullptr|nil|undefined)"
 _OPERAND = r"[\w.\[\]\->]+"
 _SIZE = r"(?:len\([^()]*\)|[\w.]*(?:\.length|\.size\(\)|\.len\(\)|\.Length|\.Count))"
@@ -115,28 +123,19 @@ OPERATORS: tuple[Operator, ...] = (
         "relational-boundary",
         "relational",
         "< <-> <=, > <-> >=",
-        {
-            PY: (rule(_spaced("<=|>=|<|>"), swap({"<": "<=", "<=": "<", ">": ">=", ">=": ">"})),),
-            C: (rule(_spaced("<=|>=|<|>"), swap({"<": "<=", "<=": "<", ">": ">=", ">=": ">"})),),
-        },
+        _same(rule(_spaced("<=|>=|<|>"), swap({"<": "<=", "<=": "<", ">": ">=", ">=": ">"}))),
     ),
     Operator(
         "relational-flip",
         "relational",
         "< <-> >, <= <-> >=",
-        {
-            PY: (rule(_spaced("<=|>=|<|>"), swap({"<": ">", ">": "<", "<=": ">=", ">=": "<="})),),
-            C: (rule(_spaced("<=|>=|<|>"), swap({"<": ">", ">": "<", "<=": ">=", ">=": "<="})),),
-        },
+        _same(rule(_spaced("<=|>=|<|>"), swap({"<": ">", ">": "<", "<=": ">=", ">=": "<="}))),
     ),
     Operator(
         "min-max-swap",
         "relational",
         "min( <-> max(",
-        {
-            PY: (rule(r"\b(?:min|max)(?=\()", swap({"min": "max", "max": "min"})),),
-            C: (rule(r"\b(?:min|max)(?=\()", swap({"min": "max", "max": "min"})),),
-        },
+        _same(rule(r"\b(?:min|max)(?=\()", swap({"min": "max", "max": "min"}))),
     ),
     Operator(
         "equality-flip",
@@ -160,10 +159,7 @@ OPERATORS: tuple[Operator, ...] = (
         "arithmetic-swap",
         "arithmetic",
         "+ <-> -, * <-> /",
-        {
-            PY: (rule(_spaced(r"[+\-*/]"), swap({"+": "-", "-": "+", "*": "/", "/": "*"})),),
-            C: (rule(_spaced(r"[+\-*/]"), swap({"+": "-", "-": "+", "*": "/", "/": "*"})),),
-        },
+        _same(rule(_spaced(r"[+\-*/]"), swap({"+": "-", "-": "+", "*": "/", "/": "*"}))),
     ),
     Operator(
         "increment-swap",
@@ -181,10 +177,7 @@ OPERATORS: tuple[Operator, ...] = (
         "off-by-one",
         "off-by-one",
         "drop a '+ 1' / '- 1'",
-        {
-            PY: (rule(r"\s[+-]\s1(?![\w.])", delete),),
-            C: (rule(r"\s[+-]\s1(?![\w.])", delete),),
-        },
+        _same(rule(r"\s[+-]\s1(?![\w.])", delete)),
     ),
     Operator(
         "range-end",
@@ -248,20 +241,7 @@ OPERATORS: tuple[Operator, ...] = (
         "swap-arguments",
         "arguments",
         "f(a, b) -> f(b, a)",
-        {
-            PY: (
-                rule(
-                    r"\b([A-Za-z_][\w.]*)\(\s*([A-Za-z_][\w.]*)\s*,\s*([A-Za-z_][\w.]*)\s*\)",
-                    _swap_args,
-                ),
-            ),
-            C: (
-                rule(
-                    r"\b([A-Za-z_][\w.]*)\(\s*([A-Za-z_][\w.]*)\s*,\s*([A-Za-z_][\w.]*)\s*\)",
-                    _swap_args,
-                ),
-            ),
-        },
+        _same(rule(rf"\b({_NAME})\(\s*({_NAME})\s*,\s*({_NAME})\s*\)", _swap_args)),
     ),
     Operator(
         "wrong-variable",
@@ -276,10 +256,7 @@ OPERATORS: tuple[Operator, ...] = (
         "constant-change",
         "constant",
         "an integer constant n -> n + 1",
-        {
-            PY: (rule(r"(?<![\w.])\d+(?![\w.])", _bump),),
-            C: (rule(r"(?<![\w.])\d+(?![\w.])", _bump),),
-        },
+        _same(rule(r"(?<![\w.])\d+(?![\w.])", _bump)),
     ),
     Operator(
         "boolean-flip",

@@ -90,7 +90,7 @@ def _tables(path: Path) -> list[dict[str, object]]:
             data = tomllib.load(fh)
     except OSError as exc:
         raise ConfigError(f"cannot read the profiles file {path}: {exc.strerror}") from None
-    except tomllib.TOMLDecodeError as exc:
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:  # TOML files are UTF-8
         raise ConfigError(f"{path} is not valid TOML: {exc}") from None
     tables = data.get("profile")
     if not isinstance(tables, list) or not tables or not all(isinstance(t, dict) for t in tables):

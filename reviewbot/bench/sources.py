@@ -52,6 +52,23 @@ def commit_files(repo: Path, sha: str) -> list[FileDiff]:
     return files
 
 
+class CaseSources:
+    """The files of each commit of ``repo`` a case may use (``is_case_source``), diffed and
+    parsed once: making cases looks at a commit up to three times (fix, seeded, clean).
+
+    Calling it raises GitError for an unknown commit.
+    """
+
+    def __init__(self, repo: Path) -> None:
+        self.repo = repo
+        self._files: dict[str, list[FileDiff]] = {}
+
+    def __call__(self, sha: str) -> list[FileDiff]:
+        if sha not in self._files:
+            self._files[sha] = [f for f in commit_files(self.repo, sha) if is_case_source(f)]
+        return self._files[sha]
+
+
 def changed_lines(files: Sequence[FileDiff]) -> int:
     """Added plus removed lines."""
     return sum(

@@ -64,9 +64,9 @@ def run(
     cases = _cases(args, cwd, repo, err)
     with BenchDB(cwd / args.db) as db:
         run_profiles(cases, profiles, db, repo=repo, progress=lambda line: print(line, file=err))
-    if args.action == "run":
-        return 0
-    scores = _scores(cases, cwd / args.db, [p.name for p in profiles], args.tolerance)
+        if args.action == "run":
+            return 0
+        scores = score_all(cases, db.results(), [p.name for p in profiles], args.tolerance)
     out.write(report_terminal(scores, cases, args.tolerance))
     html = cwd / (args.html or DEFAULT_HTML)
     _write(html, report_html(scores, cases, args.tolerance))
@@ -135,11 +135,6 @@ def _profiles(
     for warning in dict.fromkeys(warnings):
         print(f"reviewbot: warning: {warning}", file=err)
     return profiles
-
-
-def _scores(cases: list[Case], db_path: Path, names: list[str], k: int) -> list[ProfileScore]:
-    with BenchDB(db_path) as db:
-        return score_all(cases, db.results(), names, k)
 
 
 def _report(args: BenchArgs, cwd: Path, out: TextIO, err: TextIO) -> int:

@@ -12,19 +12,18 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TextIO
 
-from reviewbot.commands.output import exit_code
+from reviewbot.commands.output import exit_code, write_report
 from reviewbot.commands.setup import find_repo
 from reviewbot.error_handler import EXIT_FAIL, EXIT_OK
+from reviewbot.errors import ConfigError
 from reviewbot.github.client import GitHubClient
 from reviewbot.github.event import PullTarget, target_from_actions, target_from_args
 from reviewbot.github.job import BackendFactory, JobResult, JobSpec, run_job
 from reviewbot.reporters.markdown import render_markdown
-from reviewbot.reporters.sarif import sarif_log
-from reviewbot.types import Review
 
 ClientFactory = Callable[[PullTarget], GitHubClient]
 
@@ -92,8 +91,6 @@ def _target(args: PrArgs, environ: Mapping[str, str]) -> PullTarget:
     need_token = not args.dry_run
     if args.repo is None and args.number is None:
         return target_from_actions(environ, need_token=need_token)
-    from reviewbot.errors import ConfigError
-
     if args.repo is None or args.number is None:
         raise ConfigError("give both --repo OWNER/NAME and --pr N (or neither, inside Actions)")
     # Outside Actions the commits come from GitHub, so a token is needed even for a dry run.
@@ -105,7 +102,8 @@ def _finish(result: JobResult, args: PrArgs, out: TextIO, err: TextIO) -> int:
     if result.review is None or result.config is None:
         return EXIT_OK
     if args.sarif is not None:
-        _write_sarif(result.review, args.sarif)
+        sarif = replace(result.config, format="sarif", output=args.sarif)
+        write_report(result.review, sarif)
     if result.denied is not None:
         print(f"reviewbot: error: {result.denied}", file=err)
         print("reviewbot: the review could not be posted; here it is instead:\n", file=err)
@@ -116,12 +114,3 @@ def _finish(result: JobResult, args: PrArgs, out: TextIO, err: TextIO) -> int:
         json.dump(document, out, indent=2, ensure_ascii=False)
         out.write("\n")
     return exit_code(result.review, result.config.fail_on)
-
-
-def _write_sarif(review: Review, path: Path) -> None:
-    from reviewbot.errors import ConfigError
-
-    try:
-        path.write_text(json.dumps(sarif_log(review), indent=2) + "\n", encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"cannot write SARIF to {path}: {exc.strerror}") from exc

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from typing import TextIO
 
 from reviewbot.error_handler import EXIT_OK
-from reviewbot.github.client import DEFAULT_API_URL, GitHubClient
-from reviewbot.github.event import PullEvent, token_from
+from reviewbot.github.client import GitHubClient
+from reviewbot.github.event import PullEvent, api_url_from, token_from
 from reviewbot.github.job import BackendFactory, JobSpec, run_job
 from reviewbot.webhook.queue import ReviewQueue
-from reviewbot.webhook.server import WebhookSettings, make_server
+from reviewbot.webhook.server import MAX_BODY, WebhookSettings, make_server
 
 ClientFactory = Callable[[str, str, str], GitHubClient]  # (token, repo, api_url)
 
@@ -29,7 +29,7 @@ class WebhookArgs:
     port: int = 8090
     concurrency: int = 1
     review_drafts: bool = False
-    max_body: int = 5 * 1024 * 1024
+    max_body: int = MAX_BODY  # bytes
 
 
 def make_worker(
@@ -42,7 +42,7 @@ def make_worker(
 ) -> Callable[[PullEvent], None]:
     """The queue's worker: one ``run_job`` per event, API only. Raises what run_job raises."""
     token = token_from(environ)
-    api_url = environ.get("GITHUB_API_URL") or DEFAULT_API_URL
+    api_url = api_url_from(environ)
     out = log if log is not None else sys.stderr
 
     def work(event: PullEvent) -> None:

@@ -13,7 +13,6 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from reviewbot.errors import ConfigError
 from reviewbot.github.client import DEFAULT_API_URL
@@ -46,23 +45,51 @@ class PullEvent:
     draft: bool
 
 
-def parse_pull_event(payload: Mapping[str, Any]) -> PullEvent:
-    """Read a ``pull_request`` webhook or Actions payload. Raises ConfigError naming the key."""
+def parse_pull_event(payload: object) -> PullEvent:
+    """Read a ``pull_request`` webhook or Actions payload (any decoded JSON value).
+
+    Raises ConfigError naming the first missing or malformed key, e.g. ``pull_request.head.sha``.
+    """
+    number = _field(payload, "pull_request.number")
     try:
-        pull = payload["pull_request"]
-        return PullEvent(
-            action=str(payload.get("action", "")),
-            repo=str(payload["repository"]["full_name"]),
-            number=int(pull["number"]),
-            head_sha=str(pull["head"]["sha"]),
-            base_sha=str(pull["base"]["sha"]),
-            draft=bool(pull.get("draft", False)),
-        )
-    except (KeyError, TypeError, ValueError) as exc:
-        raise ConfigError(
-            f"the event is not a pull_request event: missing or bad {exc}; run `reviewbot pr` "
-            "on pull_request events, or pass --repo OWNER/NAME --pr N"
-        ) from exc
+        pull_number = int(str(number))
+    except ValueError:
+        raise _bad_event("pull_request.number", number) from None
+    return PullEvent(
+        action=str(_field(payload, "action", default="")),
+        repo=str(_field(payload, "repository.full_name")),
+        number=pull_number,
+        head_sha=str(_field(payload, "pull_request.head.sha")),
+        base_sha=str(_field(payload, "pull_request.base.sha")),
+        draft=bool(_field(payload, "pull_request.draft", default=False)),
+    )
+
+
+_REQUIRED = object()
+
+
+def _field(payload: object, dotted: str, default: object = _REQUIRED) -> object:
+    """The value at ``dotted`` (keys joined by dots); ``default``, when given, for an absent or
+    null last key. Raises ConfigError naming the key that is missing or not an object."""
+    value = payload
+    keys = dotted.split(".")
+    for depth, key in enumerate(keys):
+        if not isinstance(value, Mapping):
+            raise _bad_event(".".join(keys[:depth]) or "the event itself", value)
+        value = value.get(key)
+        if value is None:
+            if depth == len(keys) - 1 and default is not _REQUIRED:
+                return default
+            raise _bad_event(".".join(keys[: depth + 1]), None)
+    return value
+
+
+def _bad_event(key: str, value: object) -> ConfigError:
+    found = "it is missing" if value is None else f"found {type(value).__name__} {value!r:.60}"
+    return ConfigError(
+        f"the event is not a pull_request event: missing or bad {key!r} ({found}); run "
+        "`reviewbot pr` on pull_request events, or pass --repo OWNER/NAME --pr N"
+    )
 
 
 def token_from(environ: Mapping[str, str], *, required: bool = True) -> str:
@@ -79,6 +106,11 @@ def token_from(environ: Mapping[str, str], *, required: bool = True) -> str:
     return token
 
 
+def api_url_from(environ: Mapping[str, str]) -> str:
+    """GITHUB_API_URL (GitHub Enterprise Server: ``https://HOST/api/v3``), else api.github.com."""
+    return environ.get("GITHUB_API_URL") or DEFAULT_API_URL
+
+
 def target_from_actions(environ: Mapping[str, str], *, need_token: bool = True) -> PullTarget:
     """The pull request of the running workflow. Raises ConfigError outside a PR workflow."""
     event_path = environ.get("GITHUB_EVENT_PATH")
@@ -87,14 +119,16 @@ def target_from_actions(environ: Mapping[str, str], *, need_token: bool = True) 
             "GITHUB_EVENT_PATH is not set: outside GitHub Actions pass --repo OWNER/NAME --pr N"
         )
     try:
-        payload = json.loads(Path(event_path).read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise ConfigError(f"cannot read the event file {event_path}: {exc}") from exc
+        payload = json.loads(Path(event_path).read_bytes())
+    except (OSError, ValueError) as exc:  # ValueError: not JSON, or not UTF-8/16/32 text
+        raise ConfigError(
+            f"cannot read the event file {event_path} (GITHUB_EVENT_PATH): {exc}"
+        ) from exc
     event = parse_pull_event(payload)
     return PullTarget(
         repo=environ.get("GITHUB_REPOSITORY") or event.repo,
         number=event.number,
-        api_url=environ.get("GITHUB_API_URL") or DEFAULT_API_URL,
+        api_url=api_url_from(environ),
         token=token_from(environ, required=need_token),
         head_sha=event.head_sha,
         base_sha=event.base_sha,
@@ -113,6 +147,6 @@ def target_from_args(
     return PullTarget(
         repo=repo,
         number=number,
-        api_url=environ.get("GITHUB_API_URL") or DEFAULT_API_URL,
+        api_url=api_url_from(environ),
         token=token_from(environ, required=need_token),
     )

@@ -67,11 +67,12 @@ def post_review(
             )
             return build_payload(review, diffs, head_sha, head_text, payload_options)
 
+        first = build({})
         review_id: int | None = None
         payload: ReviewPayload | None = None
         demoted: dict[str, str] = {}
-        if build({}).fingerprints:
-            review_id, payload, demoted = _create(client, number, build, opts.bot)
+        if first.fingerprints:
+            review_id, payload, demoted = _create(client, number, first, build, opts.bot)
         stale = stale_comments(state, review, incremental=opts.incremental)
         for comment in stale:
             client.delete_review_comment(comment.id)
@@ -81,10 +82,10 @@ def post_review(
 
 
 def _create(
-    client: GitHubClient, number: int, build: Build, bot: str
+    client: GitHubClient, number: int, payload: ReviewPayload, build: Build, bot: str
 ) -> tuple[int | None, ReviewPayload, dict[str, str]]:
+    """Post ``payload`` (built with nothing demoted); rebuild with ``build`` after a 422."""
     demoted: dict[str, str] = {}
-    payload = build(demoted)
     for _round in range(2):
         try:
             return _post_once(client, number, payload, bot), payload, demoted

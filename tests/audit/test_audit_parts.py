@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -61,6 +62,16 @@ def test_unit_key_ignores_position_but_not_content_or_settings() -> None:
 def test_a_file_that_is_not_a_state_file_is_reported(tmp_path: Path) -> None:
     (tmp_path / "s.sqlite").write_text("not a database" * 100)
     with pytest.raises(ProgressError, match="cannot open the audit state file"):
+        ProgressStore(tmp_path / "s.sqlite")
+
+
+def test_another_programs_database_is_not_taken_for_a_state_file(tmp_path: Path) -> None:
+    conn = sqlite3.connect(tmp_path / "s.sqlite")
+    with conn:
+        conn.execute("CREATE TABLE results (id INTEGER)")
+        conn.execute("PRAGMA user_version = 1")
+    conn.close()
+    with pytest.raises(ProgressError, match=r"s\.sqlite: no such column: key; delete it"):
         ProgressStore(tmp_path / "s.sqlite")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -68,6 +69,23 @@ def test_bad_profiles_are_named(history_repo: Path, capsys: pytest.CaptureFixtur
     err = capsys.readouterr().err
     assert "has no profile 'b'; it has: a" in err
     assert "cases written" not in err  # profiles are checked before any work
+    (history_repo / "p.toml").write_bytes(b'\xff[[profile]]\nname = "a"\n')
+    assert _bench(history_repo, "run", "--cases", "3", "--profiles", "p.toml") == 2
+    assert "p.toml is not valid TOML: 'utf-8' codec can't decode" in capsys.readouterr().err
+
+
+def test_a_damaged_database_is_named(
+    history_repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _bench(history_repo, "run", "--cases", "3", "--backend", "fake") == 0
+    conn = sqlite3.connect(history_repo / "reviewbot-bench.sqlite")
+    with conn:
+        conn.execute("UPDATE results SET findings = '[{'")
+    conn.close()
+    capsys.readouterr()
+    assert _bench(history_repo, "report") == 1
+    err = capsys.readouterr().err
+    assert "is unreadable (Expecting property name" in err and "use a new --db file" in err
 
 
 def test_end_to_end_with_llamacpp_two_profiles(

@@ -218,6 +218,13 @@ def test_declarations_are_left_to_operators_that_do_not_rename() -> None:
         assert "swap-arguments" not in found
 
 
+def test_each_rule_is_tried_once_per_language() -> None:
+    boundary = BY_NAME["relational-boundary"]
+    assert len(boundary.rules_for("python", "python")) == 1
+    assert len(boundary.rules_for("go", "c-family")) == 1
+    assert len(BY_NAME["drop-await"].rules_for("javascript", "c-family")) == 1
+
+
 def test_languages_without_rules_are_not_usable() -> None:
     assert family("haskell") is None
     assert family("cpp") == "c-family"

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from reviewbot.diff import parse_diff
 from reviewbot.errors import ConfigError
 from reviewbot.github.client import PullFile
-from reviewbot.github.event import parse_pull_event, target_from_args
+from reviewbot.github.event import parse_pull_event, target_from_actions, target_from_args
 from reviewbot.github.markers import (
     fingerprint_marker,
     fingerprints_in,
@@ -111,6 +113,18 @@ def test_range_across_hunks_is_refused() -> None:
 def test_event_and_arguments() -> None:
     with pytest.raises(ConfigError, match="missing or bad 'pull_request'"):
         parse_pull_event({"action": "opened"})
+    pull = {"number": 7, "head": {"sha": "b" * 40}, "base": "main"}
+    with pytest.raises(
+        ConfigError, match=r"missing or bad 'pull_request.base' \(found str 'main'\)"
+    ):
+        parse_pull_event({"pull_request": pull, "repository": {"full_name": "o/r"}})
+    with pytest.raises(ConfigError, match=r"'pull_request.number' \(found str 'seven'\)"):
+        parse_pull_event({"pull_request": {**pull, "number": "seven"}})
+    with pytest.raises(ConfigError, match=r"'the event itself' \(found list \[1\]\)"):
+        parse_pull_event([1])
+    event = {"pull_request": {**pull, "base": {"sha": "a" * 40}, "draft": None}}
+    parsed = parse_pull_event({**event, "repository": {"full_name": "o/r"}})
+    assert (parsed.action, parsed.repo, parsed.number, parsed.draft) == ("", "o/r", 7, False)
     with pytest.raises(ConfigError, match="is not OWNER/NAME"):
         target_from_args("widgets", 1, {"GITHUB_TOKEN": "t"})
     with pytest.raises(ConfigError, match="no GitHub token"):
@@ -123,6 +137,13 @@ def test_event_and_arguments() -> None:
         3,
         "https://ghe.example/api/v3",
     )
+
+
+def test_an_unreadable_event_file_is_named(tmp_path: Path) -> None:
+    (tmp_path / "event.json").write_bytes(b"\xff\xfe{")
+    environ = {"GITHUB_EVENT_PATH": str(tmp_path / "event.json"), "GITHUB_TOKEN": "t"}
+    with pytest.raises(ConfigError, match=r"cannot read the event file .*event\.json"):
+        target_from_actions(environ)
 
 
 def test_signature() -> None:
