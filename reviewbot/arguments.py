@@ -222,8 +222,15 @@ COMMANDS: dict[str, Callable[[argparse._SubParsersAction[argparse.ArgumentParser
 
 
 def command_of(argv: Sequence[str]) -> str | None:
-    """The command named in ``argv`` (the first word that is one), or None."""
-    return next((word for word in argv if word in COMMANDS), None)
+    """The command named in ``argv`` (the first word that is one, skipping the directory after
+    ``-C``, which may be named like a command), or None."""
+    words = iter(argv)
+    for word in words:
+        if word == "-C":
+            next(words, None)
+        elif word in COMMANDS:
+            return word
+    return None
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:

@@ -127,7 +127,7 @@ def _audit_options(args: argparse.Namespace) -> tuple[dict[str, object], Any]:
     shard = getattr(args, "shard", None)
     return flags, AuditOptions(
         paths=tuple(getattr(args, "paths", ())),
-        shard=Shard.parse(shard) if shard else None,
+        shard=Shard.parse(shard) if shard is not None else None,
         concurrency=getattr(args, "concurrency", 4),
         state=getattr(args, "state", None),
         min_severity=Severity(args.min_severity) if args.min_severity else None,

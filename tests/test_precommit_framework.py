@@ -9,7 +9,6 @@ hook's own virtualenv with pip (it needs PyPI).
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
@@ -20,20 +19,11 @@ from typing import Any
 import gitrepo
 import pytest
 import yaml
+from factories import DIVISION_BUG, answer
 
 ROOT = Path(__file__).resolve().parents[1]
 PRE_COMMIT = Path(sys.executable).with_name("pre-commit")
-BUG = {
-    "path": "app.py",
-    "line": 1,
-    "end_line": None,
-    "side": "RIGHT",
-    "severity": "error",
-    "category": "bug",
-    "quote": None,
-    "message": "Division by zero.",
-    "suggestion": "x = 0",
-}
+ANSWER = answer({**DIVISION_BUG, "suggestion": "x = 0"})
 
 pytestmark = pytest.mark.skipif(not PRE_COMMIT.exists(), reason="pre-commit is not installed")
 
@@ -93,7 +83,7 @@ def test_a_commit_is_reviewed_and_blocked_at_fail_on(
 ) -> None:
     gitrepo.write(repo, "app.py", "x = 1 / 0\n")
     gitrepo.stage(repo)
-    scripted_server.reply(json.dumps({"findings": [BUG]}))
+    scripted_server.reply(ANSWER)
     blocked = commit(repo, {**env, "REVIEWBOT_FAIL_ON": "error"})
     output = blocked.stdout + blocked.stderr
     assert blocked.returncode == 1
@@ -189,7 +179,7 @@ def test_try_repo_with_the_shipped_manifest(
     gitrepo.commit(git_repo, "base")
     gitrepo.write(git_repo, "app.py", "x = 1 / 0\n")
     gitrepo.stage(git_repo)
-    scripted_server.reply(json.dumps({"findings": [BUG]}))
+    scripted_server.reply(ANSWER)
     proc = run(
         git_repo,
         {**env, "PYTHONPATH": "", "REVIEWBOT_FAIL_ON": "error"},

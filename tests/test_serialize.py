@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from factories import finding
 
 from reviewbot.errors import SerializeError
 from reviewbot.serialize import (
@@ -39,9 +40,7 @@ FINDING = Finding(
 REVIEW = Review(
     findings=(
         FINDING,
-        Finding(
-            "a.py", None, None, Side.RIGHT, Severity.INFO, "style", "m", None, "f2", Placement.FILE
-        ),
+        finding(line=None, category="style", fingerprint="f2", placement=Placement.FILE),
     ),
     skipped=(Skipped("logo.png", "binary file"),),
     errors=(ChunkError(("b.py", "c.py"), "output cut off", raw='{"findings": ['),),

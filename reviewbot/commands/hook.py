@@ -24,8 +24,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from reviewbot.commands.hook_gate import nothing_to_do, plural, say
+from reviewbot.commands.hook_gate import plural, say
 from reviewbot.config import Config
+from reviewbot.error_handler import EXIT_FAIL, EXIT_OK
 from reviewbot.errors import BackendTimeout, BackendUnavailable, ConfigError, GitError
 from reviewbot.filters import filter_files, skip_reason_for_path
 from reviewbot.types import FileDiff, Review, Skipped
@@ -33,8 +34,6 @@ from reviewbot.types import FileDiff, Review, Skipped
 if TYPE_CHECKING:
     from reviewbot.cache import ResultCache
 
-EXIT_OK = 0
-EXIT_FAIL = 1
 AUDIT_HINT = "to review whole files, run `reviewbot audit`"
 
 
@@ -80,20 +79,6 @@ def push_without_range(err: TextIO) -> int:
     return EXIT_OK
 
 
-def reviewable_by_name(paths: Sequence[str], config: Config) -> tuple[list[str], list[Skipped]]:
-    """(paths that may be reviewed, the others with reasons), judged by name alone:
-    ``config.include`` / ``exclude``, lockfiles, vendored, generated and minified names."""
-    kept: list[str] = []
-    skipped: list[Skipped] = []
-    for path in paths:
-        reason = skip_reason_for_path(path, config)
-        if reason is None:
-            kept.append(path)
-        else:
-            skipped.append(Skipped(path, reason))
-    return kept, skipped
-
-
 def run(
     target: Target,
     *,
@@ -104,7 +89,8 @@ def run(
     stderr: TextIO | None = None,
     abandon: Callable[[int], None] | None = None,
 ) -> int:
-    """Run the hook; returns the exit code (see the module doc).
+    """Run the hook; returns the exit code (see the module doc). The caller has run
+    ``hook_gate.nothing_to_do`` first (the CLI does, before importing this module).
 
     abandon: called with the exit code when the deadline passed while the model was still
     working; the CLI ends the process there (``os._exit``) so no worker thread holds it open.
@@ -112,24 +98,25 @@ def run(
     """
     out = stdout if stdout is not None else sys.stdout
     err = stderr if stderr is not None else sys.stderr
-    if nothing_to_do(target.paths, ranged=target.from_ref is not None, environ=environ, err=err):
-        return EXIT_OK
-    from reviewbot.commands.setup import load_for
+    from reviewbot.commands.setup import load_for, repo_relative
 
     config, repo = load_for(cwd, flags, environ, stderr=err)
     if repo is None:
         raise GitError("reviewbot hook must run inside a git repository (pre-commit runs it there)")
-    paths = [_relative(cwd, repo, p) for p in target.paths]
+    paths = [repo_relative(cwd, repo, p) for p in target.paths]
     if paths:
-        paths, _ = reviewable_by_name(paths, config)
+        # by name alone (include/exclude, lockfiles, vendored...), before running git
+        paths = [p for p in paths if skip_reason_for_path(p, config) is None]
         if not paths:
             say(err, "nothing to review (no file given is matched by include/exclude)")
             return EXIT_OK
     files, skipped = _diff_files(repo, replace(target, paths=tuple(paths)), err)
     if files is None:
         return EXIT_OK
-    if not filter_files(files, config)[0]:
-        say(err, f"nothing to review ({_skipped_text(skipped, files, config)})")
+    kept, not_kept = filter_files(files, config)
+    if not kept:
+        reasons = "; ".join(f"{s.path}: {s.reason}" for s in [*skipped, *not_kept])
+        say(err, f"nothing to review ({reasons or 'no files'})")
         return EXIT_OK
     review = _review(files, skipped, config, repo, target, err, abandon)
     if review is None:
@@ -302,24 +289,9 @@ def _exit_code(review: Review, config: Config, target: Target, err: TextIO) -> i
         what = "no usable review" if review.failed else "review incomplete"
         say(err, f"{what}, the {target.action} {policy} (on_unavailable)")
         return _unavailable_code(config)
-    fail_on = config.fail_on
-    if fail_on is not None and any(f.severity.rank >= fail_on.rank for f in review.findings):
-        return EXIT_FAIL
-    return EXIT_OK
+    from reviewbot.commands.output import reaches
 
-
-def _skipped_text(skipped: list[Skipped], files: list[FileDiff], config: Config) -> str:
-    reasons = [*skipped, *filter_files(files, config)[1]]
-    return "; ".join(f"{s.path}: {s.reason}" for s in reasons) or "no files"
-
-
-def _relative(cwd: Path, repo: Path, path: str) -> str:
-    """A path as given (pre-commit passes repository-relative ones), as a repo-relative path."""
-    absolute = Path(os.path.abspath(cwd / path))
-    try:
-        return absolute.relative_to(repo).as_posix()
-    except ValueError:
-        return Path(path).as_posix()
+    return EXIT_FAIL if reaches(review, config.fail_on) else EXIT_OK
 
 
 def hard_exit(code: int) -> None:

@@ -3,7 +3,8 @@
 For people without the pre-commit framework. Hooks go where git runs them: ``core.hooksPath``
 when set, else ``.git/hooks`` (of the main repository, also from a worktree). An existing hook
 that is not ours is never replaced silently: the command refuses unless ``--force``, which
-keeps the old one as ``<name>.reviewbot-backup``.
+keeps the old one as ``<name>.reviewbot-backup``. Ours from an earlier reviewbot version (known by
+its heading comment) is updated in place.
 """
 
 from __future__ import annotations
@@ -51,13 +52,19 @@ def hooks_dir(cwd: Path) -> Path:
 def install(source: Path, target: Path, *, force: bool, out: TextIO, err: TextIO) -> bool:
     """Copy the hook ``source`` to ``target`` (executable). True when it is in place.
 
-    An identical hook is left alone; another one is kept as ``target`` + BACKUP_SUFFIX with
-    ``force`` (our hooks run it first, so its checks go on) and refused (False, with a message
-    saying what to do) without.
+    An identical hook is left alone and an older version of ours replaced; another one is kept
+    as ``target`` + BACKUP_SUFFIX with ``force`` (our hooks run it first, so its checks go on)
+    and refused (False, with a message saying what to do) without.
     """
     new = source.read_bytes()
-    if target.is_file() and target.read_bytes() == new:
+    old = target.read_bytes() if target.is_file() else None
+    if old == new:
         print(f"reviewbot: {target} is already installed", file=out)
+        return True
+    if old is not None and _ours(old, target.name):
+        target.write_bytes(new)
+        target.chmod(0o755)
+        print(f"reviewbot: updated {target}", file=out)
         return True
     if target.exists() or target.is_symlink():
         if not force:
@@ -115,7 +122,7 @@ def run(
     sources, target_dir = hook_sources(), hooks_dir(cwd)
     if not force:
         # all or nothing: a half install (pre-push in, pre-commit refused) helps nobody
-        refused = [k for k in kinds if _foreign(sources / k, target_dir / k)]
+        refused = [k for k in kinds if _foreign(target_dir / k)]
         for kind in refused:
             print(_refusal(target_dir / kind), file=err)
         if refused:
@@ -125,7 +132,15 @@ def run(
     return 0
 
 
-def _foreign(source: Path, target: Path) -> bool:
-    """Whether ``target`` is a hook other than ours (which install refuses to replace)."""
-    exists = target.exists() or target.is_symlink()
-    return exists and not (target.is_file() and target.read_bytes() == source.read_bytes())
+def _foreign(target: Path) -> bool:
+    """Whether ``target`` is a hook other than ours, of any version (install refuses to
+    replace it)."""
+    if target.is_file():
+        return not _ours(target.read_bytes(), target.name)
+    return target.exists() or target.is_symlink()
+
+
+def _ours(script: bytes, kind: str) -> bool:
+    """Whether ``script`` is reviewbot's ``kind`` hook, of any version: line 2 of ours is the
+    comment ``# reviewbot <kind> hook: ...`` (hooks/)."""
+    return f"\n# reviewbot {kind} hook:".encode() in script[:200]

@@ -68,8 +68,9 @@ def write_report(
 def exit_code(review: Review, fail_on: Severity | None) -> int:
     """1 when any chunk failed (an incomplete review must not pass as clean) or a finding
     reaches ``fail_on``; else 0."""
-    if review.errors:
-        return EXIT_FAIL
-    if fail_on is not None and any(f.severity.rank >= fail_on.rank for f in review.findings):
-        return EXIT_FAIL
-    return EXIT_OK
+    return EXIT_FAIL if review.errors or reaches(review, fail_on) else EXIT_OK
+
+
+def reaches(review: Review, fail_on: Severity | None) -> bool:
+    """Whether a finding of ``review`` is at least as severe as ``fail_on`` (never when None)."""
+    return fail_on is not None and any(f.severity.rank >= fail_on.rank for f in review.findings)

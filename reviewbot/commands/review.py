@@ -9,7 +9,7 @@ from typing import BinaryIO, TextIO
 
 from reviewbot import git
 from reviewbot.commands.output import exit_code, write_report
-from reviewbot.commands.setup import load_for
+from reviewbot.commands.setup import load_for, repo_relative
 from reviewbot.config import Config
 from reviewbot.diff import parse_diff
 from reviewbot.errors import ConfigError, GitError
@@ -91,7 +91,7 @@ def run_cli(
     stderr: TextIO | None = None,
 ) -> int:
     config, repo = load_for(cwd, flags, environ, stderr=stderr)
-    rel_paths = [_relative(cwd, repo, p) for p in paths]
+    rel_paths = [repo_relative(cwd, repo, p) for p in paths]
     data = read_diff(
         repo,
         rev_range=rev_range,
@@ -124,14 +124,3 @@ def _warn_unmatched(paths: Sequence[str], changed: Sequence[str], err: TextIO) -
                 "patterns: use include/exclude globs in the configuration to filter by pattern)",
                 file=err,
             )
-
-
-def _relative(cwd: Path, repo: Path | None, path: str) -> str:
-    """A path given on the command line, as a repository-relative ``/`` path."""
-    if repo is None:
-        return Path(path).as_posix()
-    absolute = (cwd / path).resolve()
-    try:
-        return absolute.relative_to(repo).as_posix()
-    except ValueError:
-        return Path(path).as_posix()

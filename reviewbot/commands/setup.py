@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -19,6 +20,19 @@ def find_repo(cwd: Path) -> Path | None:
         return repo_root(cwd)
     except GitError:
         return None
+
+
+def repo_relative(cwd: Path, repo: Path | None, path: str) -> str:
+    """A path from the command line (relative to ``cwd``, or absolute) as a repository-relative
+    ``/`` path; as given outside ``repo`` (git then names the problem). Symbolic links are not
+    followed: a link in the repository is a file of its own, not its target."""
+    if repo is None:
+        return Path(path).as_posix()
+    absolute = Path(os.path.abspath(cwd / path))
+    try:
+        return absolute.relative_to(repo).as_posix()
+    except ValueError:
+        return Path(path).as_posix()
 
 
 def show_log(stream: TextIO) -> None:

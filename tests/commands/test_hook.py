@@ -4,7 +4,6 @@ OpenAI-compatible server on 127.0.0.1."""
 from __future__ import annotations
 
 import io
-import json
 import os
 import subprocess
 import sys
@@ -13,6 +12,7 @@ from typing import Any
 
 import gitrepo
 import pytest
+from factories import ASSIGNMENT_BUG, answer
 
 from reviewbot.commands import hook
 from reviewbot.errors import ConfigError
@@ -21,18 +21,7 @@ from reviewbot.types import Review
 ROOT = Path(__file__).resolve().parents[2]
 HEAVY = ("httpx", "jinja2", "pydantic", "unidiff", "github", "reviewbot.backends.openai")
 
-BUG = {
-    "path": "app.py",
-    "line": 2,
-    "end_line": None,
-    "side": "RIGHT",
-    "severity": "error",
-    "category": "bug",
-    "quote": "if x = None:",
-    "message": "Assignment instead of comparison.",
-    "suggestion": "    if x is None:",
-}
-ANSWER = json.dumps({"findings": [BUG]})
+ANSWER = answer(ASSIGNMENT_BUG)
 REPORT = """\
 app.py:2: error: [bug] Assignment instead of comparison.
   suggested change to line 2:

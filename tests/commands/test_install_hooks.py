@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import json
 import os
 import subprocess
 import sys
@@ -12,22 +11,12 @@ from typing import Any
 
 import gitrepo
 import pytest
+from factories import DIVISION_BUG, answer
 
 from reviewbot.commands import install_hooks
 
 ROOT = Path(__file__).resolve().parents[2]
 FOREIGN = b"#!/bin/sh\necho my own hook\n"
-BUG = {
-    "path": "app.py",
-    "line": 1,
-    "end_line": None,
-    "side": "RIGHT",
-    "severity": "error",
-    "category": "bug",
-    "quote": None,
-    "message": "Division by zero.",
-    "suggestion": None,
-}
 
 
 def install(repo: Path, *kinds: str, force: bool = False) -> tuple[int, str, str]:
@@ -77,6 +66,17 @@ def test_force_keeps_a_backup(git_repo: Path) -> None:
     assert backup.read_bytes() == FOREIGN
     assert (hooks / "pre-commit.reviewbot-backup").read_bytes() == b"an older backup"
     assert (hooks / "pre-commit").read_bytes() == (ROOT / "hooks" / "pre-commit").read_bytes()
+
+
+def test_our_hook_from_an_earlier_version_is_updated_in_place(git_repo: Path) -> None:
+    hooks = git_repo / ".git" / "hooks"
+    shipped = (ROOT / "hooks" / "pre-push").read_bytes()
+    (hooks / "pre-push").write_bytes(shipped.replace(b"exit $status", b"exit 0"))
+    code, out, err = install(git_repo, "pre-push")
+    assert (code, out, err) == (0, f"reviewbot: updated {hooks / 'pre-push'}\n", "")
+    assert (hooks / "pre-push").read_bytes() == shipped
+    assert os.access(hooks / "pre-push", os.X_OK)
+    assert [p.name for p in hooks.glob("*.reviewbot-backup*")] == []
 
 
 def test_the_pre_commit_frameworks_hook_gets_its_own_advice(git_repo: Path) -> None:
@@ -140,7 +140,7 @@ def test_the_plain_pre_commit_hook_blocks_on_a_finding(
     install(git_repo, "pre-commit")
     gitrepo.write(git_repo, "app.py", "x = 1 / 0\n")
     gitrepo.stage(git_repo)
-    scripted_server.reply(json.dumps({"findings": [BUG]}))
+    scripted_server.reply(answer(DIVISION_BUG))
     proc = git_run(git_repo, hook_env, "commit", "-q", "-m", "add app")
     assert proc.returncode == 1
     assert "app.py:1: error: [bug] Division by zero." in proc.stderr  # git sends hook output there

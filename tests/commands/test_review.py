@@ -9,6 +9,7 @@ from typing import Any
 
 import gitrepo
 import pytest
+from factories import raw_finding
 
 from reviewbot.cli import main
 
@@ -20,18 +21,9 @@ CALC_V2 = (
 
 
 def finding(**fields: Any) -> dict[str, Any]:
-    base: dict[str, Any] = {
-        "path": "calc.py",
-        "line": 2,
-        "end_line": 2,
-        "side": "RIGHT",
-        "severity": "error",
-        "category": "bug",
-        "quote": "return a - b",
-        "message": "add() subtracts.",
-        "suggestion": None,
-    }
-    return {**base, **fields}
+    """The model's finding on CALC_V2's line 2, with ``fields`` replaced."""
+    calc = {"path": "calc.py", "line": 2, "end_line": 2, "quote": "return a - b"}
+    return raw_finding(**{**calc, "message": "add() subtracts.", **fields})
 
 
 def answers(tmp_path: Path, *replies: list[dict[str, Any]] | str) -> str:
@@ -87,6 +79,31 @@ def test_staged_changes_reviewed_on_the_right_lines(calc_repo: Path, tmp_path: P
         "",
         "2 findings (2 errors) in 1 file reviewed",
     ]
+
+
+def test_the_directory_after_c_may_be_named_like_a_command(
+    calc_repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (calc_repo / "hook").mkdir()
+    monkeypatch.chdir(calc_repo)
+    model = answers(tmp_path, [finding()])
+    code, out, _ = run(Path("hook"), "review", "--backend", "fake", "--model", model)
+    assert (code, out.splitlines()[0]) == (0, "calc.py:2: error: [bug] add() subtracts.")
+
+
+def test_a_symlink_named_on_the_command_line_is_the_link_not_its_target(
+    git_repo: Path, tmp_path: Path
+) -> None:
+    gitrepo.write(git_repo, "a.py", "x = 1\n")
+    (git_repo / "link.py").symlink_to("a.py")
+    gitrepo.commit(git_repo, "base")
+    (git_repo / "link.py").unlink()
+    (git_repo / "link.py").symlink_to("b.py")
+    gitrepo.stage(git_repo)
+    model = answers(tmp_path, [])
+    code, out, err = run(git_repo, "review", "--backend", "fake", "--model", model, "link.py")
+    assert (code, err) == (0, "")
+    assert out == "no findings in 1 file reviewed\n"
 
 
 def test_fail_on_gives_exit_code_1(calc_repo: Path, tmp_path: Path) -> None:

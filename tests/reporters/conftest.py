@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from factories import finding
 
 from reviewbot.types import (
     ChunkError,
-    Finding,
     Placement,
     Review,
     Severity,
@@ -15,66 +15,52 @@ from reviewbot.types import (
     Stats,
 )
 
-INLINE = Finding(
+INLINE = finding(
     path="src/app.py",
     line=12,
     end_line=13,
-    side=Side.RIGHT,
     severity=Severity.ERROR,
     category="bug",
     message="Off-by-one: the loop reads past the end.",
     suggestion="for i in range(n):\n    total += xs[i]",
     fingerprint="fp-inline",
-    placement=Placement.INLINE,
 )
-FILE_LEVEL = Finding(
+FILE_LEVEL = finding(
     path="src/app.py",
     line=None,
-    end_line=None,
-    side=Side.RIGHT,
     severity=Severity.WARNING,
     category="design",
     message="Parsing and I/O are mixed in one function.",
-    suggestion=None,
     fingerprint="fp-file",
     placement=Placement.FILE,
 )
-REMOVED = Finding(
+REMOVED = finding(
     path="src/app.py",
     line=30,
-    end_line=None,
     side=Side.LEFT,
-    severity=Severity.INFO,
     category="style",
     message="The removed check guarded against None.",
-    suggestion=None,
     fingerprint="fp-left",
-    placement=Placement.INLINE,
     note="moved from line 29, which is not in the diff",
 )
-GENERAL = Finding(
+GENERAL = finding(
     path="",
     line=None,
-    end_line=None,
-    side=Side.RIGHT,
     severity=Severity.WARNING,
     category="tests",
     message="The change adds no tests.",
-    suggestion=None,
     fingerprint="fp-summary",
     placement=Placement.SUMMARY,
 )
-FENCED = Finding(
+FENCED = finding(
     path="docs/guide ü.md",
     line=3,
     end_line=3,
-    side=Side.RIGHT,
     severity=Severity.CRITICAL,
     category="security",
     message="The example prints the token.",
     suggestion="```sh\necho done\n```",
     fingerprint="fp-fenced",
-    placement=Placement.INLINE,
 )
 
 

@@ -3,10 +3,11 @@ from __future__ import annotations
 import io
 
 import pytest
+from factories import finding
 from markdown_it import MarkdownIt
 
 from reviewbot.reporters.markdown import MarkdownReporter
-from reviewbot.types import Finding, Placement, Review, Severity, Side, Stats
+from reviewbot.types import Placement, Review, Stats
 
 
 def render(review: Review) -> str:
@@ -80,16 +81,12 @@ def test_suggestions_parse_back_exactly(review: Review) -> None:
 
 @pytest.mark.parametrize("body", ["`", "``x``", "a ```` b", "`````\n``````", "a\n\n    b"])
 def test_fence_is_longer_than_any_backtick_run(body: str) -> None:
-    item = Finding(
-        "a.md", 1, 1, Side.RIGHT, Severity.INFO, "docs", "m", body, "f", Placement.INLINE
-    )
+    item = finding(path="a.md", end_line=1, category="docs", suggestion=body)
     assert code_blocks(render(Review(findings=(item,), stats=Stats(calls=1)))) == [body + "\n"]
 
 
 def test_paths_with_backticks_stay_code() -> None:
-    item = Finding(
-        "a`b.py", None, None, Side.RIGHT, Severity.INFO, "c", "m", None, "f", Placement.FILE
-    )
+    item = finding(path="a`b.py", line=None, placement=Placement.FILE)
     text = render(Review(findings=(item,), stats=Stats(calls=1)))
     assert "### ``a`b.py``\n" in text
     tokens = MarkdownIt("commonmark").parseInline("``a`b.py``")[0].children or []
@@ -97,7 +94,7 @@ def test_paths_with_backticks_stay_code() -> None:
 
 
 def test_deletion_suggestion() -> None:
-    item = Finding("a.py", 4, 5, Side.RIGHT, Severity.INFO, "c", "m", "", "f", Placement.INLINE)
+    item = finding(line=4, end_line=5, suggestion="")
     assert render(Review(findings=(item,), stats=Stats(calls=1))).endswith(
         "- **info** [c] `a.py:4-5`: m\n\n  Suggested: delete lines 4-5.\n"
     )

@@ -3,8 +3,10 @@ from __future__ import annotations
 import io
 import json
 
+from factories import finding
+
 from reviewbot.reporters.rdjsonl import RdjsonlReporter
-from reviewbot.types import Finding, Placement, Review, Severity, Side, Stats
+from reviewbot.types import Review, Severity, Side, Stats
 
 
 def render(review: Review) -> str:
@@ -80,7 +82,7 @@ def test_exact_line_text_keeps_non_ascii(review: Review) -> None:
 
 
 def test_deletion_suggestion_is_empty_text() -> None:
-    item = Finding("a.py", 4, 5, Side.RIGHT, Severity.INFO, "c", "m", "", "f", Placement.INLINE)
+    item = finding(line=4, end_line=5, suggestion="")
     (line,) = render(Review(findings=(item,), stats=Stats(calls=1))).splitlines()
     assert json.loads(line)["suggestions"] == [
         {"range": {"start": {"line": 4}, "end": {"line": 5}}, "text": ""}
@@ -88,9 +90,7 @@ def test_deletion_suggestion_is_empty_text() -> None:
 
 
 def test_no_suggestion_on_removed_lines() -> None:
-    item = Finding(
-        "a.py", 4, 4, Side.LEFT, Severity.ERROR, "c", "m", "x = 1", "f", Placement.INLINE
-    )
+    item = finding(line=4, end_line=4, side=Side.LEFT, severity=Severity.ERROR, suggestion="x = 1")
     (line,) = render(Review(findings=(item,), stats=Stats(calls=1))).splitlines()
     assert json.loads(line) == {
         "message": "m (on removed line 4)",

@@ -4,6 +4,7 @@ import io
 import json
 from typing import Any
 
+import factories
 import pytest
 from pydantic_sarif.model import (  # type: ignore[import-untyped]
     StaticAnalysisResultsFormatSarifVersion210JsonSchema as SarifLog,
@@ -11,7 +12,7 @@ from pydantic_sarif.model import (  # type: ignore[import-untyped]
 
 from reviewbot import __version__
 from reviewbot.reporters.sarif import SarifReporter, sarif_log
-from reviewbot.types import Finding, Placement, Review, Severity, Side, Stats
+from reviewbot.types import Finding, Placement, Review, Severity, Stats
 
 SRC_APP = {"uri": "src/app.py", "uriBaseId": "%SRCROOT%"}
 GUIDE = {"uri": "docs/guide%20%C3%BC.md", "uriBaseId": "%SRCROOT%"}
@@ -190,17 +191,14 @@ def test_all_chunks_failed_is_not_successful(failed_review: Review) -> None:
 
 
 def finding(line: int, severity: Severity, suggestion: str | None = None) -> Finding:
-    return Finding(
-        "a.py",
-        line,
-        line,
-        Side.RIGHT,
-        severity,
-        "bug",
-        f"m{line}",
-        suggestion,
-        f"f{line}",
-        Placement.INLINE,
+    return factories.finding(
+        line=line,
+        end_line=line,
+        severity=severity,
+        category="bug",
+        message=f"m{line}",
+        suggestion=suggestion,
+        fingerprint=f"f{line}",
     )
 
 
@@ -255,7 +253,7 @@ def test_deletion_fix_takes_the_line_terminators() -> None:
     ],
 )
 def test_uris_are_percent_encoded(path: str, uri: str) -> None:
-    item = Finding(path, None, None, Side.RIGHT, Severity.INFO, "c", "m", None, "f", Placement.FILE)
+    item = factories.finding(path=path, line=None, placement=Placement.FILE)
     result = render(Review(findings=(item,), stats=Stats(calls=1)))["runs"][0]["results"][0]
     assert result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == uri
 

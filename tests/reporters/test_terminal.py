@@ -2,10 +2,11 @@ from __future__ import annotations
 
 import io
 
+import factories
 import pytest
 
 from reviewbot.reporters.terminal import TerminalReporter
-from reviewbot.types import Finding, Placement, Review, Severity, Side, Stats
+from reviewbot.types import Review, Severity, Stats
 
 
 def render(review: Review, **options: object) -> str:
@@ -108,17 +109,13 @@ def test_original_lines_unknown_falls_back_to_replacement(single_review: Review)
     ],
 )
 def test_deletion_suggestion(originals: list[str] | None, expected: list[str]) -> None:
-    finding = Finding(
-        "a.py",
-        7,
-        7,
-        Side.RIGHT,
-        Severity.WARNING,
-        "debug",
-        "Leftover print.",
-        "",
-        "f",
-        Placement.INLINE,
+    finding = factories.finding(
+        line=7,
+        end_line=7,
+        severity=Severity.WARNING,
+        category="debug",
+        message="Leftover print.",
+        suggestion="",
     )
     review = Review(findings=(finding,), stats=Stats(calls=1), reviewed_files=("a.py",))
     lines = render(review, original_lines=lambda p, s, e: originals).splitlines()
@@ -132,17 +129,14 @@ def test_writes_to_stdout_by_default(capsys: pytest.CaptureFixture[str]) -> None
 
 
 def test_control_characters_from_the_model_are_neutralised() -> None:
-    finding = Finding(
-        "a\x1b.py",
-        2,
-        2,
-        Side.RIGHT,
-        Severity.ERROR,
-        "bug",
-        "Clears \x1b[2Jthe screen\r\nsecond line\x07\nthird line\x9b",
-        "x = 1\r\nbell\x07",
-        "f",
-        Placement.INLINE,
+    finding = factories.finding(
+        path="a\x1b.py",
+        line=2,
+        end_line=2,
+        severity=Severity.ERROR,
+        category="bug",
+        message="Clears \x1b[2Jthe screen\r\nsecond line\x07\nthird line\x9b",
+        suggestion="x = 1\r\nbell\x07",
         note="n\x1b]0;title\x07",
     )
     review = Review(findings=(finding,), stats=Stats(calls=1), reviewed_files=("a.py",))
