@@ -7,21 +7,19 @@ state file share its endpoints and units too, so a second run has no work of its
 system drops a lock the moment its process dies, where a claim needs a lease, renewals during
 long model calls, and a wait for expiry after a crash.
 
-The lock lives in ``<state file>.lock`` beside the state file (never the SQLite file itself,
-whose own locks must not be disturbed) and holds the holder's pid and host name, for the message.
-Where ``fcntl`` does not exist (Windows) no lock is taken.
+The lock (``reviewbot.filelock``) lives in ``<state file>.lock`` beside the state file (never the
+SQLite file itself, whose own locks must not be disturbed).
 """
 
 from __future__ import annotations
 
 import contextlib
-import os
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TextIO
 
 from reviewbot.audit.progress import ProgressError
+from reviewbot.filelock import exclusive
 
 
 def lock_path(state: Path) -> Path:
@@ -37,36 +35,20 @@ def state_lock(state: Path, stderr: TextIO) -> Iterator[None]:
     Raises ProgressError naming the lock file when it cannot be created.
     """
     path = lock_path(state)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-    except OSError as exc:
-        raise ProgressError(
-            f"cannot create the audit lock file {path}: {exc.strerror}; pass --state FILE in a "
-            "writable directory"
-        ) from exc
-    try:
+
+    def waiting(holder: str) -> None:
+        print(
+            f"reviewbot: audit: another audit is running on the state file {state} "
+            f"({holder}); waiting for it to finish",
+            file=stderr,
+        )
+
+    with contextlib.ExitStack() as held:
         try:
-            import fcntl
-        except ImportError:
-            yield
-            return
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = os.pread(fd, 200, 0).decode("utf-8", "replace").strip() or "pid unknown"
-            print(
-                f"reviewbot: audit: another audit is running on the state file {state} "
-                f"({holder}); waiting for it to finish",
-                file=stderr,
-            )
-            fcntl.flock(fd, fcntl.LOCK_EX)
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"pid {os.getpid()} on {socket.gethostname()}\n".encode(), 0)
-        try:
-            yield
-        finally:
-            os.ftruncate(fd, 0)
-            fcntl.flock(fd, fcntl.LOCK_UN)
-    finally:
-        os.close(fd)
+            held.enter_context(exclusive(path, on_wait=waiting))
+        except OSError as exc:
+            raise ProgressError(
+                f"cannot create the audit lock file {path}: {exc.strerror}; pass --state FILE "
+                "in a writable directory"
+            ) from exc
+        yield

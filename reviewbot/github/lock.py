@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from reviewbot.errors import ConfigError
+from reviewbot.filelock import exclusive
 
 
 def default_lock_dir() -> Path:
@@ -21,26 +22,17 @@ def default_lock_dir() -> Path:
 
 @contextlib.contextmanager
 def pull_lock(lock_dir: Path, repo: str, number: int) -> Iterator[Path]:
-    """Hold an exclusive ``flock`` on ``lock_dir/<hash of repo#number>.lock``; waits for it.
+    """Hold an exclusive lock (``reviewbot.filelock``) on ``lock_dir/<hash of repo#number>.lock``;
+    waits for it.
 
     Raises ConfigError when the lock file cannot be created. Where ``fcntl`` does not exist
     (Windows) no lock is taken and only the marker re-check protects against duplicates.
     """
     key = hashlib.sha256(f"{repo}#{number}".encode()).hexdigest()[:16]
     path = lock_dir / f"{key}.lock"
-    try:
-        lock_dir.mkdir(parents=True, exist_ok=True)
-        handle = path.open("a+b")
-    except OSError as exc:
-        raise ConfigError(f"cannot create the lock file {path}: {exc.strerror}") from exc
-    with handle:
+    with contextlib.ExitStack() as held:
         try:
-            import fcntl
-        except ImportError:
-            yield path
-            return
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
-        try:
-            yield path
-        finally:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+            held.enter_context(exclusive(path))
+        except OSError as exc:
+            raise ConfigError(f"cannot create the lock file {path}: {exc.strerror}") from exc
+        yield path
