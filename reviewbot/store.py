@@ -1,12 +1,9 @@
-"""SQLite storage shared by reviewbot's commands: the result cache now; audit progress and the
-run log add their tables through ``MIGRATIONS``.
+"""The result cache's SQLite database (``cache`` decides keys and values; this module keeps them).
 
-One database file per user (``default_path``), opened by many processes at once (a hook
-running in two repositories, a PR bot): WAL journal so readers never block the writer, and a
-busy timeout so writers queue instead of failing with "database is locked".
-
-Schema versions follow SQLite's ``PRAGMA user_version``: ``MIGRATIONS[i]`` takes the schema
-from version ``i`` to ``i + 1``. Append new migrations; never edit a released one.
+One database file per user (``default_dir``), opened by many processes at once (a hook
+running in two repositories, a PR bot); how it is opened, locked and migrated is
+``sqlite_open.open_database``'s business. ``MIGRATIONS[i]`` takes the schema from version ``i``
+to ``i + 1``: append new migrations, never edit a released one.
 """
 
 from __future__ import annotations
@@ -19,13 +16,12 @@ from pathlib import Path
 from types import TracebackType
 
 from reviewbot.errors import ReviewbotError
+from reviewbot.sqlite_open import open_database
 
 FILE_NAME = "reviewbot.sqlite3"
-BUSY_TIMEOUT_SECONDS = 10.0
 DEFAULT_CACHE_BYTES = 64 * 1024 * 1024  # bytes of cached values kept; least recently used go
 
-# Each entry: the statements of one migration, run in one transaction (DDL is transactional in
-# SQLite, so a crash mid-migration leaves the previous version intact).
+# Each entry: the statements of one migration, run in one transaction (sqlite_open).
 MIGRATIONS: list[tuple[str, ...]] = [
     (
         """CREATE TABLE result_cache (
@@ -63,21 +59,8 @@ class Store:
         self.path = path
         self._clock = clock
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self._conn = sqlite3.connect(
-                path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None, check_same_thread=False
-            )
+            self._conn = open_database(path, MIGRATIONS)
         except (OSError, sqlite3.Error) as exc:
-            raise self._error("open", exc) from exc
-        try:
-            self._conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_SECONDS * 1000)}")
-            self._conn.execute("PRAGMA journal_mode = WAL")
-            # In WAL mode NORMAL loses no data on a crash, only possibly the last commits on a
-            # power cut: fine for a cache, and it spares an fsync on every hook run.
-            self._conn.execute("PRAGMA synchronous = NORMAL")
-            self._migrate()
-        except sqlite3.Error as exc:
-            self._conn.close()
             raise self._error("open", exc) from exc
 
     @classmethod
@@ -124,17 +107,6 @@ class Store:
             self._conn.execute("COMMIT")
         except sqlite3.Error as exc:
             raise self._error("write", exc) from exc
-
-    def _migrate(self) -> None:
-        if self.version >= len(MIGRATIONS):
-            return
-        with self.transaction() as conn:
-            # Another process may have migrated while we waited for the lock.
-            current = int(conn.execute("PRAGMA user_version").fetchone()[0])
-            for version in range(current, len(MIGRATIONS)):
-                for statement in MIGRATIONS[version]:
-                    conn.execute(statement)
-            conn.execute(f"PRAGMA user_version = {len(MIGRATIONS)}")
 
     def _error(self, action: str, exc: BaseException) -> StoreError:
         return StoreError(

@@ -5,8 +5,8 @@ its findings), so a re-run finds the units already done, an interrupted run lose
 answers in flight, and a changed unit gets a new key (the old row stays, unused). Rows store the
 unit's first line at the time, so findings of a unit that only moved are shifted to its new place.
 
-WAL journal: the runner writes while a second process may read (progress, merge); synchronous
-NORMAL loses no committed row when the process is killed (only, possibly, on a power cut).
+Opened with ``sqlite_open.open_database`` (WAL: the runner writes while a second process may
+read; no committed row is lost when the process is killed).
 
 The default file has one place per repository, whatever ``--output`` says (``default_path``):
 inside git's own directory (never tracked, shared by linked worktrees, gone with the clone), or,
@@ -30,17 +30,16 @@ from reviewbot.audit.placement import move_finding
 from reviewbot.audit.units import Unit
 from reviewbot.errors import ReviewbotError, SerializeError
 from reviewbot.serialize import finding_from_dict, finding_to_dict
+from reviewbot.sqlite_open import open_database
 from reviewbot.types import Finding
 
 FILE_NAME = "reviewbot-audit.sqlite"
-SCHEMA_VERSION = 1
-BUSY_TIMEOUT_MS = 10_000
 _COLUMNS = (
     "key, path, start, end_line, findings, error, raw, truncated, prompt_tokens, "
     "completion_tokens, seconds"
 )
 _KEYS_PER_QUERY = 500  # below SQLite's smallest limit on bound parameters (999)
-_SCHEMA = """CREATE TABLE IF NOT EXISTS results (
+_SCHEMA = """CREATE TABLE results (
     key TEXT PRIMARY KEY,
     path TEXT NOT NULL,
     start INTEGER NOT NULL,
@@ -53,6 +52,7 @@ _SCHEMA = """CREATE TABLE IF NOT EXISTS results (
     completion_tokens INTEGER NOT NULL,
     seconds REAL NOT NULL
 )"""
+MIGRATIONS = [(_SCHEMA,)]  # sqlite_open: MIGRATIONS[i] takes user_version i to i + 1
 
 
 class ProgressError(ReviewbotError):
@@ -121,29 +121,15 @@ class ProgressStore:
         self.path = path
         self._lock = threading.Lock()
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self._conn = sqlite3.connect(
-                path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
-            )
-            self._conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            self._conn.execute("PRAGMA journal_mode = WAL")
-            self._conn.execute("PRAGMA synchronous = NORMAL")
-            self._migrate()
+            self._conn = open_database(path, MIGRATIONS)
+            # Another program's SQLite file may have a results table of its own: fail here,
+            # naming the file, rather than on the first read.
+            self._conn.execute(f"SELECT {_COLUMNS} FROM results LIMIT 0")
         except (OSError, sqlite3.Error) as exc:
             raise ProgressError(
                 f"cannot open the audit state file {path}: {exc}; delete it to start over, or "
                 "pass --state FILE"
             ) from exc
-
-    def _migrate(self) -> None:
-        version = self._conn.execute("PRAGMA user_version").fetchone()[0]
-        if version not in (0, SCHEMA_VERSION):
-            raise sqlite3.DatabaseError(f"schema version {version}, expected {SCHEMA_VERSION}")
-        self._conn.execute(_SCHEMA)
-        self._conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-        # Another program's SQLite file may have a results table of its own: fail here, naming
-        # the file, rather than on the first read.
-        self._conn.execute(f"SELECT {_COLUMNS} FROM results LIMIT 0")
 
     def close(self) -> None:
         self._conn.close()

@@ -2,7 +2,7 @@
 
 A run writes one row per (profile, case) as soon as that case is reviewed, so an interrupted
 run resumes where it stopped, and reports are re-made from the file without any model call.
-Tables (``SCHEMA_VERSION`` 1, in ``PRAGMA user_version``)::
+Tables (schema version 1, in ``PRAGMA user_version``; opened with ``sqlite_open``)::
 
     cases(id PK, data JSON)                                  the case as in the cases file
     profiles(name PK, fingerprint, settings JSON)            what each profile ran with
@@ -23,19 +23,21 @@ from typing import Any
 from reviewbot.bench.casefile import Case, case_from_json, case_to_json
 from reviewbot.errors import ConfigError, ReviewbotError
 from reviewbot.serialize import finding_from_dict, finding_to_dict
+from reviewbot.sqlite_open import open_database
 from reviewbot.types import Finding
 
-SCHEMA_VERSION = 1
-_SCHEMA = (
-    "CREATE TABLE cases (id TEXT PRIMARY KEY, data TEXT NOT NULL)",
-    "CREATE TABLE profiles (name TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, settings TEXT)",
-    """CREATE TABLE results (
+MIGRATIONS = [  # sqlite_open: MIGRATIONS[i] takes user_version i to i + 1
+    (
+        "CREATE TABLE cases (id TEXT PRIMARY KEY, data TEXT NOT NULL)",
+        "CREATE TABLE profiles (name TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, settings TEXT)",
+        """CREATE TABLE results (
            profile TEXT NOT NULL, case_id TEXT NOT NULL, status TEXT NOT NULL,
            findings TEXT NOT NULL, raw_outputs TEXT NOT NULL, errors TEXT NOT NULL,
            calls INTEGER NOT NULL, failed_calls INTEGER NOT NULL, seconds REAL NOT NULL,
            prompt_tokens INTEGER NOT NULL, completion_tokens INTEGER NOT NULL,
            PRIMARY KEY (profile, case_id))""",
-)
+    ),
+]
 
 
 class BenchDBError(ReviewbotError):
@@ -78,26 +80,11 @@ class BenchDB:
     def __init__(self, path: Path) -> None:
         self.path = path
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self._conn = sqlite3.connect(path, isolation_level=None)
-            self._migrate()
+            self._conn = open_database(path, MIGRATIONS)
         except (OSError, sqlite3.Error) as exc:
-            raise BenchDBError(f"cannot open the benchmark database {path}: {exc}") from exc
-
-    def _migrate(self) -> None:
-        version = int(self._conn.execute("PRAGMA user_version").fetchone()[0])
-        if version == SCHEMA_VERSION:
-            return
-        if version != 0:
             raise BenchDBError(
-                f"{self.path} has benchmark schema {version}, not {SCHEMA_VERSION}: it was "
-                "written by another reviewbot version; use a new --db file"
-            )
-        with self._conn:
-            self._conn.execute("BEGIN")
-            for statement in _SCHEMA:
-                self._conn.execute(statement)
-            self._conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+                f"cannot open the benchmark database {path}: {exc}; use a new --db file"
+            ) from exc
 
     def close(self) -> None:
         self._conn.close()
