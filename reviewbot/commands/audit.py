@@ -10,7 +10,6 @@ An audit with a unit that failed, was cut off or did not fit exits 1.
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -34,7 +33,7 @@ from reviewbot.errors import ConfigError
 from reviewbot.render import PromptRenderer
 from reviewbot.reporters import OriginalLines
 from reviewbot.reporters.base import count
-from reviewbot.serialize import review_to_dict
+from reviewbot.reporters.json_report import JsonReporter
 from reviewbot.types import FileDiff, Review, Severity
 
 HTML = "html"  # handled here: Config.format does not list it (yet)
@@ -229,9 +228,8 @@ def report(
         lookup = lines if lines is not None else new_side_lines(files)
         _write(config, stdout, lambda out: HtmlReporter(out, original_lines=lookup).report(review))
     elif config.format == "json" and record is not None:
-        data = {**review_to_dict(review), KEY: record.to_dict()}
-        text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"  # as the json reporter
-        _write(config, stdout, lambda out: out.write(text))
+        extra = {KEY: record.to_dict()}
+        _write(config, stdout, lambda out: JsonReporter(out, extra=extra).report(review))
     else:
         write_report(review, config, files=files, stdout=stdout, environ=environ)
 
