@@ -48,7 +48,8 @@ MAX_RETRY_AFTER = 30.0
 PROBE_TIMEOUT = 10.0
 # Code tokenizes at about 3.5-4 characters per token, so estimates overcount on purpose.
 CHARS_PER_TOKEN = 3
-# 429 and 5xx mean "try again later" (llama.cpp answers 503 while loading a model).
+# 429 and 5xx mean "try again later" (llama.cpp and reviewbot serve answer 503 with
+# Retry-After while loading a model; a probe still answered 503 raises BackendUnavailable).
 _RETRY_STATUSES = frozenset({429})
 _START_HINT = (
     "Is the server running? Start one with `reviewbot serve --model MODEL.gguf` or llama.cpp's "
@@ -291,11 +292,25 @@ class OpenAIBackend:
                 "to the server's key (for reviewbot serve, its REVIEWBOT_SERVE_API_KEY)"
             )
 
+    def _check_ready(self, response: httpx.Response, request: str) -> None:
+        """Raises BackendUnavailable on 503 (still so after ``_send``'s retries): the server is
+        up but cannot answer yet (reviewbot serve and llama.cpp's server while loading the
+        model), so every request would fail the same way; not "the server lacks this endpoint",
+        which would leave a wrong guess (the default context window, estimated token counts)."""
+        if response.status_code != 503:
+            return
+        raise BackendUnavailable(
+            f"the model server at {self.base_url} is not ready (HTTP 503 on {request}: "
+            f"{serverinfo.error_message(response)}); it is probably still loading its model: "
+            f"try again once {self.root_url}/health answers 200"
+        )
+
     def _probe(self, method: str, url: str, body: dict[str, object] | None = None) -> object:
         """JSON of a 200 answer, else None (the server lacks this endpoint).
 
         Raises BackendTimeout when the server accepts the connection but does not answer within
-        PROBE_TIMEOUT seconds (these endpoints answer at once on a healthy server)."""
+        PROBE_TIMEOUT seconds (these endpoints answer at once on a healthy server), and
+        BackendUnavailable on 401/403 (a key is needed) and on 503 (not ready: loading)."""
         read = min(PROBE_TIMEOUT, self._config.timeout)
         try:
             response = self._send(method, url, body, httpx.Timeout(read, connect=CONNECT_TIMEOUT))
@@ -306,6 +321,7 @@ class OpenAIBackend:
                 f"restart it ({self.base_url})"
             ) from None
         self._check_authorized(response, url)
+        self._check_ready(response, f"{method} {url}")
         if response.status_code != 200:
             return None
         try:

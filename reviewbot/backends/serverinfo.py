@@ -124,6 +124,19 @@ def token_count(answer: object) -> int | None:
     return len(tokens) if isinstance(tokens, list) else None
 
 
+def error_message(response: httpx.Response) -> str:
+    """What an error answer says, in one line: OpenAI's ``error.message`` (reviewbot serve,
+    vLLM, llama.cpp server), a plain ``error`` string, else the body's first 200 characters."""
+    try:
+        data = response.json()
+    except ValueError:
+        data = None
+    error = data.get("error") if isinstance(data, dict) else None
+    message = error.get("message") if isinstance(error, dict) else error
+    text = message if isinstance(message, str) and message else response.text[:200]
+    return " ".join(text.split())
+
+
 def completion_from_response(response: httpx.Response, seconds: float) -> Completion:
     """Map a chat-completions answer onto a Completion.
 

@@ -1,17 +1,24 @@
 """``reviewbot serve``: keep a model warm behind an OpenAI-compatible HTTP API.
 
 Hooks and bots on the network then use ``backend = "openai"`` with the printed ``base_url``.
-SIGINT (Ctrl-C) and SIGTERM stop accepting connections, finish the requests in flight and return 0:
-being stopped is how a server ends, not an error. A second signal during that drain stops the
-process at once, abandoning the generations in flight, with exit status 128 + the signal number
-(130 for Ctrl-C), the shell's convention.
+The address is checked and bound first, so a refused host or a busy port fails at once, not
+after a model load that can take minutes; while the model loads the server already answers, with
+503 and ``Retry-After`` (see ``reviewbot.serve.handler``). A model that fails to load stops the
+server and ends the command with the load's error. Ctrl-C during the load stops at once (130).
+
+Once serving, SIGINT (Ctrl-C) and SIGTERM stop accepting connections, finish the requests in
+flight and return 0: being stopped is how a server ends, not an error. A second signal during
+that drain stops the process at once, abandoning the generations in flight, with exit status
+128 + the signal number (130 for Ctrl-C), the shell's convention.
 """
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import signal
+import socket
 import sys
 import threading
 from collections.abc import Callable, Iterator, Mapping
@@ -25,8 +32,14 @@ from reviewbot.backends import create_backend
 from reviewbot.backends.base import Backend
 from reviewbot.config import Config
 from reviewbot.errors import ConfigError
-from reviewbot.serve import API_KEY_VARIABLE, ReviewServer, ServeSettings, check_bind_address
-from reviewbot.serve.app import serve_until
+from reviewbot.serve import (
+    API_KEY_VARIABLE,
+    ReviewServer,
+    ServeSettings,
+    check_bind_address,
+    serving,
+    wait_until,
+)
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080
@@ -62,63 +75,103 @@ def run(
     max_queue: int = 64,
     backend_factory: Callable[[Config], Backend] = create_backend,
 ) -> int:
-    """Load ``config.backend`` with ``config.model`` and serve it on ``host:port`` until stopped.
+    """Listen on ``host:port``, load ``config.backend`` with ``config.model``, and serve it
+    until stopped; requests that arrive during the load get 503 (model loading).
 
     port 0 picks a free port (the printed URL has the real one). stop: serve until it is set;
-    None installs SIGINT/SIGTERM handlers that set it (main thread only); a second signal ends
-    the process at once with 128 + its number. One log line per request goes to stderr, and only
-    there. Returns 0 after a clean stop.
+    None installs SIGINT/SIGTERM handlers that set it (main thread only, once the model is
+    loaded); a second signal ends the process at once with 128 + its number. One log line per
+    request goes to stderr, and only there. Returns 0 after a clean stop.
 
-    Raises ConfigError for a non-loopback host without ``REVIEWBOT_SERVE_API_KEY`` (checked
-    before the model loads), for the ``openai`` backend (nothing in-process to serve) and when
-    the address cannot be bound; BackendUnavailable when the engine cannot load.
+    Raises ConfigError, before the model loads, for a non-loopback host without
+    ``REVIEWBOT_SERVE_API_KEY``, for the ``openai`` backend (nothing in-process to serve) and
+    when the address cannot be bound (a busy port, an address not of this machine). Whatever
+    ``backend_factory`` raises (BackendUnavailable when the engine cannot load, ConfigError for
+    a missing model file) is raised after the server has stopped.
     """
     out = stdout if stdout is not None else sys.stdout
+    err = stderr if stderr is not None else sys.stderr
     api_key = environ.get(API_KEY_VARIABLE) or None
     check_bind_address(host, api_key)
     config = in_process_engine(config)
-    backend = backend_factory(config)
     settings = ServeSettings(
-        model_id=Path(config.model).name if config.model else backend.name,
+        model_id=Path(config.model).name if config.model else config.backend,
         api_key=api_key,
         default_max_tokens=config.max_new_tokens,
         max_batch_size=max_batch_size,
         max_queue=max_queue,
     )
-    server = _bind(backend, settings, host, port)
-    print(
-        f"reviewbot serve: {backend.name} model {settings.model_id}, context window "
-        f"{backend.context_window} tokens, batches of up to {max_batch_size}",
-        file=out,
+    server = _bind(settings, host, port)
+    where = "clients send 'Authorization: Bearer $REVIEWBOT_SERVE_API_KEY'"
+    _say(
+        out,
+        f"listening on {server.listening} ({where if api_key else 'this machine only'}; "
+        "Ctrl-C to stop)",
     )
-    if not api_key:
-        where = "this machine only"
-    else:
-        where = "clients send 'Authorization: Bearer $REVIEWBOT_SERVE_API_KEY'"
-    print(
-        f"reviewbot serve: listening on {server.listening} ({where}; Ctrl-C to stop)",
-        file=out,
-        flush=True,
-    )
-    err = stderr if stderr is not None else sys.stderr
-    with _request_log(err):
-        if stop is not None:
-            serve_until(server, stop)
-        else:
-            with _stop_on_signals(err) as event:
-                serve_until(server, event)
-    print("reviewbot serve: stopped", file=out, flush=True)
+    with _request_log(err), serving(server) as drain:
+        _say(
+            out,
+            f"loading {config.backend} model {settings.model_id}; requests get 503 until it "
+            "is ready",
+        )
+        backend = backend_factory(config)  # raising leaves ``serving``: the server stops
+        server.ready(backend)
+        _say(
+            out,
+            f"ready: {backend.name} model {settings.model_id}, context window "
+            f"{backend.context_window} tokens, batches of up to {max_batch_size}",
+        )
+        _wait_then_drain(stop, drain, err)
+    _say(out, "stopped")
     return 0
 
 
-def _bind(backend: Backend, settings: ServeSettings, host: str, port: int) -> ReviewServer:
+def _wait_then_drain(stop: threading.Event | None, drain: Callable[[], None], err: TextIO) -> None:
+    """Wait for ``stop``, or for a signal when it is None, then drain the server."""
+    if stop is not None:
+        wait_until(stop)
+        drain()
+        return
+    # Installed only once the model is loaded, so Ctrl-C during the load interrupts it; the
+    # drain runs under them, so a second signal during it stops at once.
+    with _stop_on_signals(err) as event:
+        wait_until(event)
+        drain()
+
+
+def _say(out: TextIO, line: str) -> None:
+    print(f"reviewbot serve: {line}", file=out, flush=True)
+
+
+def _bind(settings: ServeSettings, host: str, port: int) -> ReviewServer:
+    """The server listening on ``host:port``, with no model yet. Raises ConfigError."""
     try:
-        return ReviewServer(backend, settings, host, port)
+        return ReviewServer(None, settings, host, port)
     except OSError as exc:
-        raise ConfigError(
-            f"cannot listen on {host}:{port}: {exc.strerror or exc}; choose another port "
-            "(0 picks a free one) or stop what is using it"
-        ) from exc
+        raise ConfigError(bind_error(host, port, exc)) from exc
+
+
+def bind_error(host: str, port: int, exc: OSError) -> str:
+    """What failed when listening on ``host:port``, and how to fix it (errno names per
+    POSIX bind(2)); the message of the ConfigError ``run`` raises."""
+    where = f"cannot listen on {host}:{port}"
+    if exc.errno == errno.EADDRINUSE:
+        return (
+            f"{where}: the port is already in use (another server, perhaps another reviewbot "
+            "serve, is listening there); pick another port with --port (--port 0 picks a free "
+            "one) or stop the other server"
+        )
+    if exc.errno == errno.EACCES:
+        return (
+            f"{where}: permission denied (ports below 1024 need privileges); pick a port above "
+            "1023 with --port"
+        )
+    if exc.errno == errno.EADDRNOTAVAIL or isinstance(exc, socket.gaierror):
+        return (
+            f"{where}: {host} is not an address of this machine ({exc.strerror or exc}); use "
+            "--host 127.0.0.1, 0.0.0.0 (all interfaces) or one of this machine's addresses"
+        )
+    return f"{where}: {exc.strerror or exc}; pick another --host or --port"
 
 
 @contextmanager

@@ -1,5 +1,9 @@
 """The HTTP server of ``reviewbot serve``: settings, binding, the startup address and shutdown.
 
+The address is bound before the model loads (``ReviewServer(None, ...)``, then ``ready``), so a
+busy port fails at once instead of after a load that can take minutes; until then every endpoint
+that needs the model answers 503 with ``Retry-After``.
+
 Built on the standard library's ``ThreadingHTTPServer``: no dependency to install next to a
 pre-commit hook, and the engine, not HTTP, is the bottleneck (one thread per connection, requests
 funnelled into the batcher). The requests themselves are answered in ``reviewbot.serve.handler``.
@@ -13,6 +17,8 @@ import socket
 import sys
 import threading
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import ThreadingHTTPServer
 
@@ -34,6 +40,8 @@ class ServeSettings:
     on loopback only, see ``check_bind_address``). max_body_bytes: larger bodies get 413.
     max_tokens_cap: larger ``max_tokens`` get 400; None = the backend's context window.
     default_max_tokens: used when a request gives none. max_queue: waiting requests before 429.
+    retry_after_s: the ``Retry-After`` of a 429; loading_retry_after_s: of a 503 while the model
+    loads (seconds; reviewbot's own client waits at most 30 s per retry).
     """
 
     model_id: str
@@ -45,6 +53,7 @@ class ServeSettings:
     max_wait_s: float = 0.005
     max_queue: int = 64
     retry_after_s: int = 1
+    loading_retry_after_s: int = 5
 
 
 def check_bind_address(host: str, api_key: str | None) -> None:
@@ -71,27 +80,53 @@ def _is_loopback(host: str) -> bool:
         return False  # a host name other than localhost may resolve anywhere
 
 
-class ReviewServer(ThreadingHTTPServer):
-    """A threading HTTP server holding the backend, its batcher and the settings.
+@dataclass(frozen=True)
+class Engine:
+    """The loaded model as the handlers use it: the backend, the batcher in front of it, and
+    the largest ``max_tokens`` a request may ask for (tokens)."""
 
+    backend: Backend
+    batcher: Batcher
+    max_tokens_cap: int
+
+
+class ReviewServer(ThreadingHTTPServer):
+    """A threading HTTP server holding the settings and, once loaded, the Engine.
+
+    backend: the model to serve, or None to bind the address now and load later: until
+    ``ready(backend)``, ``engine`` is None and requests needing the model get 503 (loading).
+    Raises OSError when ``host:port`` cannot be bound (in use, not this machine's address).
     ``url`` is the base URL clients use (``http://HOST:PORT/v1``, the real port when bound to 0).
     """
 
     daemon_threads = False  # server_close() joins handler threads: in-flight requests drain
+    # Never share a port (SO_REUSEPORT): a second server on a busy port must fail, not split
+    # the clients with the first. SO_REUSEADDR (HTTPServer's default) only skips TIME_WAIT.
+    allow_reuse_port = False
 
-    def __init__(self, backend: Backend, settings: ServeSettings, host: str, port: int) -> None:
+    def __init__(
+        self, backend: Backend | None, settings: ServeSettings, host: str, port: int
+    ) -> None:
         self.address_family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        self.backend = backend
         self.settings = settings
-        self.max_tokens_cap = settings.max_tokens_cap or backend.context_window
+        self.engine: Engine | None = None
         self.started = int(time.time())
         super().__init__((host.strip("[]"), port), Handler)
-        self.batcher = Batcher(
+        if backend is not None:
+            self.ready(backend)
+
+    def ready(self, backend: Backend) -> None:
+        """Serve ``backend`` from now on: start its batcher and stop answering 503."""
+        settings = self.settings
+        batcher = Batcher(
             backend,
             max_batch_size=settings.max_batch_size,
             max_wait_s=settings.max_wait_s,
             max_queue=settings.max_queue,
         )
+        cap = settings.max_tokens_cap or backend.context_window
+        self.started = int(time.time())
+        self.engine = Engine(backend, batcher, cap)  # one assignment: handlers see all or none
 
     def handle_error(self, request: object, client_address: object) -> None:
         """One log entry instead of socketserver's bare print to stderr: one line when the
@@ -142,18 +177,42 @@ def _peer(client_address: object) -> str:
     return str(client_address)
 
 
-def serve_until(server: ReviewServer, stop: threading.Event) -> None:
-    """Serve until ``stop`` is set, then stop accepting, finish in-flight requests and return."""
+@contextmanager
+def serving(server: ReviewServer) -> Iterator[Callable[[], None]]:
+    """Answer requests on a background thread while the ``with`` body runs (loading the model,
+    waiting for a stop). Yields ``drain``: stop accepting connections, finish the requests in
+    flight and stop the batcher; leaving the ``with``, also by an exception, drains if the
+    body did not (call it inside the body to drain under the body's own signal handlers)."""
     thread = threading.Thread(
         target=server.serve_forever, kwargs={"poll_interval": 0.1}, name="reviewbot-serve"
     )
-    thread.start()
-    try:
-        while not stop.wait(0.5):  # a timed wait lets signal handlers run in the main thread
-            pass
-        log.info("stopping: no new connections; finishing the requests in flight")
-    finally:
+    drained = threading.Event()
+
+    def drain() -> None:
+        if drained.is_set():
+            return
+        drained.set()
         server.shutdown()
         thread.join()
         server.server_close()  # joins the handler threads, which wait on the batcher
-        server.batcher.close()
+        if server.engine is not None:
+            server.engine.batcher.close()
+
+    thread.start()
+    try:
+        yield drain
+    finally:
+        drain()
+
+
+def wait_until(stop: threading.Event) -> None:
+    """Return once ``stop`` is set, logging that the server stops."""
+    while not stop.wait(0.5):  # a timed wait lets signal handlers run in the main thread
+        pass
+    log.info("stopping: no new connections; finishing the requests in flight")
+
+
+def serve_until(server: ReviewServer, stop: threading.Event) -> None:
+    """Serve until ``stop`` is set, then stop accepting, finish in-flight requests and return."""
+    with serving(server):
+        wait_until(stop)

@@ -7,7 +7,10 @@ Every request but ``/health`` needs ``Authorization: Bearer KEY`` when an API ke
 scheme matched case-insensitively, per RFC 7235 section 2.1). Connections close after each answer
 (HTTP/1.0), so a shutdown never waits on an idle keep-alive connection. A client that leaves
 before its answer costs one log line, not a traceback. Client mistakes are 4xx, never 5xx, since
-clients (reviewbot's own included) retry 5xx.
+clients (reviewbot's own included) retry 5xx. While the model loads, ``/health`` answers 503
+``{"status": "loading", "message": ...}`` and the other endpoints 503 in OpenAI's error shape
+(code ``model_loading``), all with ``Retry-After``: llama.cpp's server answers 503 while loading
+too, so load balancers and OpenAI clients already wait on it.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from reviewbot.serve.protocol import (
 from reviewbot.types import Completion, FinishReason, Request
 
 if TYPE_CHECKING:
-    from reviewbot.serve.app import ReviewServer
+    from reviewbot.serve.app import Engine, ReviewServer
 
 log = logging.getLogger("reviewbot.serve")
 
@@ -113,31 +116,51 @@ class Handler(BaseHTTPRequestHandler):
                 "invalid_api_key",
             )
 
+    def _engine(self, *, health: bool = False) -> Engine:
+        """The loaded engine. Raises RequestRejected (503, Retry-After) while the model loads."""
+        engine = self.server.engine
+        if engine is not None:
+            return engine
+        settings = self.server.settings
+        wait = settings.loading_retry_after_s
+        message = f"model {settings.model_id} is still loading; retry in {wait} s"
+        raise RequestRejected(
+            503,
+            message,
+            "server_error",
+            "model_loading",
+            retry_after=wait,
+            answer={"status": "loading", "message": message} if health else None,
+        )
+
     def _health(self) -> _Answer:
+        self._engine(health=True)
         return 200, {"status": "ok"}, (0, 0)
 
     def _models(self) -> _Answer:
-        server = self.server
-        body = models_body(server.settings.model_id, server.backend.context_window, server.started)
+        window = self._engine().backend.context_window
+        body = models_body(self.server.settings.model_id, window, self.server.started)
         return 200, body, (0, 0)
 
     def _tokenize(self) -> _Answer:
-        body = self._read_json()
+        body = self._read_json()  # read before any answer, so the client is not cut off
+        engine = self._engine()
         text = body.get("content", body.get("prompt")) if isinstance(body, dict) else None
         if not isinstance(text, str):
             raise RequestRejected(
                 400, 'send {"content": "text"} or {"prompt": "text"}', code="text"
             )
-        count = self.server.batcher.count_tokens(text)
-        window = self.server.backend.context_window
+        count = engine.batcher.count_tokens(text)
+        window = engine.backend.context_window
         return 200, {"count": count, "max_model_len": window}, (count, 0)
 
     def _chat(self) -> _Answer:
-        cap = self.server.max_tokens_cap
+        payload = self._read_json()  # read before any answer, so the client is not cut off
+        engine = self._engine()
+        cap = engine.max_tokens_cap
         default = min(self.server.settings.default_max_tokens, cap)
-        payload = self._read_json()
         request = parse_chat_request(payload, default_max_tokens=default, max_tokens_cap=cap)
-        completion = self._complete(request, fit_window=not max_tokens_given(payload))
+        completion = self._complete(engine, request, fit_window=not max_tokens_given(payload))
         if completion.finish_reason is FinishReason.ERROR:
             message = completion.error or "the engine failed without saying why"
             raise RequestRejected(500, f"engine error: {message}", "server_error", "engine_error")
@@ -149,9 +172,9 @@ class Handler(BaseHTTPRequestHandler):
         )
         return 200, body, (completion.prompt_tokens, completion.completion_tokens)
 
-    def _complete(self, request: Request, *, fit_window: bool) -> Completion:
+    def _complete(self, engine: Engine, request: Request, *, fit_window: bool) -> Completion:
         try:
-            future = self.server.batcher.submit(request, fit_window=fit_window)
+            future = engine.batcher.submit(request, fit_window=fit_window)
         except QueueFull as exc:
             raise RequestRejected(
                 429,

@@ -26,7 +26,8 @@ class RequestRejected(ReviewbotError):
     """A request the server answers with an HTTP error instead of a completion.
 
     status: HTTP status code; kind: OpenAI error ``type``; code: OpenAI error ``code``;
-    retry_after: seconds for a ``Retry-After`` header (429), or None.
+    retry_after: seconds for a ``Retry-After`` header (429, 503), or None. answer: the JSON body
+    to send instead of OpenAI's error shape (``/health`` answers in its own shape).
     """
 
     def __init__(
@@ -37,14 +38,18 @@ class RequestRejected(ReviewbotError):
         code: str = "",
         *,
         retry_after: int | None = None,
+        answer: dict[str, object] | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
         self.kind = kind
         self.code = code
         self.retry_after = retry_after
+        self.answer = answer
 
     def body(self) -> dict[str, object]:
+        if self.answer is not None:
+            return dict(self.answer)
         return error_body(str(self), self.kind, self.code or None)
 
 

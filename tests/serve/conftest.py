@@ -70,10 +70,11 @@ ServerFactory = Callable[..., AbstractContextManager[ReviewServer]]
 
 @pytest.fixture
 def serve() -> ServerFactory:
-    """``with serve(backend, **settings) as server:`` runs a server on 127.0.0.1, port 0."""
+    """``with serve(backend, **settings) as server:`` runs a server on 127.0.0.1, port 0;
+    backend None: a server whose model is still loading (``server.ready(backend)`` ends it)."""
 
     @contextmanager
-    def start(backend: Backend, **overrides: object) -> Iterator[ReviewServer]:
+    def start(backend: Backend | None, **overrides: object) -> Iterator[ReviewServer]:
         fields: dict[str, object] = {"model_id": "tiny.gguf", **overrides}
         server = ReviewServer(backend, ServeSettings(**fields), "127.0.0.1", 0)
         stop = threading.Event()

@@ -16,6 +16,8 @@ from reviewbot.types import Completion, FinishReason, Message, Request
 if TYPE_CHECKING:
     from conftest import GatedBackend, ServerFactory, WaitFor
 
+    from reviewbot.serve import ReviewServer
+
 SCHEMA = {
     "type": "object",
     "properties": {"ok": {"type": "boolean"}},
@@ -23,6 +25,12 @@ SCHEMA = {
     "additionalProperties": False,
 }
 MESSAGES = [{"role": "system", "content": "be brief"}, {"role": "user", "content": "review"}]
+
+
+def queued(server: ReviewServer) -> int:
+    """Requests waiting in the server's batcher."""
+    assert server.engine is not None
+    return server.engine.batcher.queued
 
 
 def post(url: str, body: object, **headers: str) -> httpx.Response:
@@ -201,7 +209,7 @@ def test_full_queue_is_429_with_retry_after(
         wait_for(gated.entered.is_set, "the first request to reach the backend")
         waiting = threading.Thread(target=client)
         waiting.start()
-        wait_for(lambda: server.batcher.queued == 1, "the second request to queue")
+        wait_for(lambda: queued(server) == 1, "the second request to queue")
         refused = post(server.url, {"messages": MESSAGES})
         gated.release.set()
         running.join()

@@ -18,6 +18,14 @@ from reviewbot.types import Completion, FinishReason, Message, Request
 if TYPE_CHECKING:
     from conftest import GatedBackend, ServerFactory, WaitFor
 
+    from reviewbot.serve import ReviewServer
+
+
+def queued(server: ReviewServer) -> int:
+    """Requests waiting in the server's batcher."""
+    assert server.engine is not None
+    return server.engine.batcher.queued
+
 
 def request(text: str) -> Request:
     return Request(messages=(Message("user", text),), max_new_tokens=8)
@@ -48,7 +56,7 @@ def test_concurrent_requests_share_complete_calls(
         first, first_answer = concurrent_posts(server.url, 1)
         wait_for(gated.entered.is_set, "the first request to reach the backend")
         others, answers = concurrent_posts(server.url, 7)
-        wait_for(lambda: server.batcher.queued == 7, "seven requests to queue")
+        wait_for(lambda: queued(server) == 7, "seven requests to queue")
         gated.release.set()
         for thread in first + others:
             thread.join()

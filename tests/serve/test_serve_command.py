@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import io
 import os
 import re
@@ -18,7 +19,7 @@ import pytest
 
 from reviewbot.backends.base import Backend
 from reviewbot.backends.fake import FakeBackend
-from reviewbot.commands.serve import in_process_engine, run
+from reviewbot.commands.serve import bind_error, in_process_engine, run
 from reviewbot.config import Config
 from reviewbot.errors import ConfigError
 from reviewbot.serve import check_bind_address, describe_listening
@@ -102,7 +103,7 @@ def test_run_prints_the_url_and_serves_until_stopped(wait_for: WaitFor) -> None:
 
     thread = threading.Thread(target=serve)
     thread.start()
-    wait_for(lambda: "listening on" in out.getvalue(), "the server to start")
+    wait_for(lambda: "ready:" in out.getvalue(), "the server to start")
     url = re.search(r"http://127\.0\.0\.1:(\d+)/v1", out.getvalue())
     assert url is not None
     models = httpx.get(f"{url[0]}/models", headers={"Authorization": "Bearer k"}, trust_env=False)
@@ -111,9 +112,11 @@ def test_run_prints_the_url_and_serves_until_stopped(wait_for: WaitFor) -> None:
     assert codes == [0]
     assert models.json()["data"][0]["id"] == "tiny.gguf"
     assert out.getvalue() == (
-        "reviewbot serve: fake model tiny.gguf, context window 2048 tokens, batches of up to 8\n"
         f"reviewbot serve: listening on {url[0]} (clients send 'Authorization: Bearer "
         "$REVIEWBOT_SERVE_API_KEY'; Ctrl-C to stop)\n"
+        "reviewbot serve: loading fake model tiny.gguf; requests get 503 until it is ready\n"
+        "reviewbot serve: ready: fake model tiny.gguf, context window 2048 tokens, batches of "
+        "up to 8\n"
         "reviewbot serve: stopped\n"
     )
     logged = [line.split(" ", 3)[3] for line in err.getvalue().splitlines()]  # drop the time
@@ -121,13 +124,52 @@ def test_run_prints_the_url_and_serves_until_stopped(wait_for: WaitFor) -> None:
     assert logged[1:] == ["stopping: no new connections; finishing the requests in flight"]
 
 
-def test_port_in_use_is_a_config_error() -> None:
+def test_a_busy_port_fails_before_loading_the_model() -> None:
+    out = io.StringIO()
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        with pytest.raises(ConfigError, match=f"cannot listen on 127.0.0.1:{port}: "):
-            run(FAKE, "127.0.0.1", port, environ={}, backend_factory=lambda c: FakeBackend())
+        with pytest.raises(ConfigError) as caught:
+            run(FAKE, "127.0.0.1", port, environ={}, stdout=out, backend_factory=never_built)
+    assert str(caught.value) == (
+        f"cannot listen on 127.0.0.1:{port}: the port is already in use (another server, "
+        "perhaps another reviewbot serve, is listening there); pick another port with --port "
+        "(--port 0 picks a free one) or stop the other server"
+    )
+    assert out.getvalue() == ""
+
+
+@pytest.mark.parametrize(
+    ("error", "message"),
+    [
+        (
+            OSError(errno.EACCES, "Permission denied"),
+            "cannot listen on 10.0.0.7:80: permission denied (ports below 1024 need "
+            "privileges); pick a port above 1023 with --port",
+        ),
+        (
+            OSError(errno.EADDRNOTAVAIL, "Cannot assign requested address"),
+            "cannot listen on 10.0.0.7:80: 10.0.0.7 is not an address of this machine (Cannot "
+            "assign requested address); use --host 127.0.0.1, 0.0.0.0 (all interfaces) or one "
+            "of this machine's addresses",
+        ),
+        (
+            socket.gaierror(socket.EAI_NONAME, "Name or service not known"),
+            "cannot listen on 10.0.0.7:80: 10.0.0.7 is not an address of this machine (Name or "
+            "service not known); use --host 127.0.0.1, 0.0.0.0 (all interfaces) or one of this "
+            "machine's addresses",
+        ),
+        (
+            OSError(errno.EMFILE, "Too many open files"),
+            "cannot listen on 10.0.0.7:80: Too many open files; pick another --host or --port",
+        ),
+    ],
+    ids=["EACCES", "EADDRNOTAVAIL", "gaierror", "other"],
+)
+def test_bind_errors_say_how_to_fix_them(error: OSError, message: str) -> None:
+    # Built, not provoked: tests bind nothing but 127.0.0.1, and root may bind port 80.
+    assert bind_error("10.0.0.7", 80, error) == message
 
 
 # A server process whose engine holds its one request until the file RELEASE exists.
@@ -178,9 +220,10 @@ def test_signal_drains_in_flight_requests_and_exits_0(
     )
     try:
         assert process.stdout is not None
-        process.stdout.readline()  # model line
         url = re.search(r"http://127\.0\.0\.1:(\d+)/v1", process.stdout.readline())
         assert url is not None
+        while not process.stdout.readline().startswith("reviewbot serve: ready:"):
+            pass
         answers: list[httpx.Response] = []
         body = {"messages": [{"role": "user", "content": "x"}]}
         client = threading.Thread(
@@ -206,15 +249,16 @@ def test_signal_drains_in_flight_requests_and_exits_0(
 def start_server(
     script_args: list[str], cwd: Path, env: dict[str, str] | None = None
 ) -> tuple[subprocess.Popen[str], re.Match[str]]:
-    """A server process and the URL it printed (after the model line)."""
+    """A server process and the URL it printed, once it says its model is ready."""
     process = subprocess.Popen(
         [sys.executable, *script_args], cwd=cwd, env=env,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     assert process.stdout is not None
-    process.stdout.readline()  # model line
     url = re.search(r"http://127\.0\.0\.1:(\d+)/v1", process.stdout.readline())
     assert url is not None
+    while not process.stdout.readline().startswith("reviewbot serve: ready:"):
+        pass
     return process, url
 
 
@@ -275,3 +319,44 @@ def test_a_second_signal_stops_at_once(
         process.kill()
         process.communicate()
     assert [type(failure) for failure in failures] == [httpx.RemoteProtocolError]
+
+
+# A server process whose model never finishes loading, run through the CLI's error handler.
+LOADING_SCRIPT = """
+import time
+from reviewbot.commands.serve import run
+from reviewbot.config import Config
+from reviewbot.error_handler import run_guarded
+
+def load(config):
+    while True:  # Python code, as exllamav2's layer-by-layer load is: a signal interrupts it
+        time.sleep(0.01)
+
+config = Config(backend="slow", model="m.gguf")
+raise SystemExit(run_guarded(lambda: run(config, "127.0.0.1", 0, backend_factory=load)))
+"""
+
+
+def test_ctrl_c_while_loading_stops_at_once_and_closes_the_port(tmp_path: Path) -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-c", LOADING_SCRIPT], cwd=REPO,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert process.stdout is not None
+        url = re.search(r"http://127\.0\.0\.1:(\d+)/v1", process.stdout.readline())
+        assert url is not None
+        loading = process.stdout.readline()
+        health = httpx.get(f"http://127.0.0.1:{url[1]}/health", trust_env=False)
+        process.send_signal(signal.SIGINT)
+        stdout, stderr = process.communicate(timeout=60)
+    finally:
+        process.kill()
+    assert (
+        loading
+        == "reviewbot serve: loading slow model m.gguf; requests get 503 until it is ready\n"
+    )
+    assert health.status_code == 503
+    assert (process.returncode, stdout) == (130, "")
+    assert stderr.endswith("reviewbot: interrupted\n")
+    assert refuses_connections(int(url[1]))
