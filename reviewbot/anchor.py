@@ -6,6 +6,9 @@ and suggestions exist on RIGHT lines only. A finding that cannot be placed inlin
 its file (placement FILE) or to the review summary (SUMMARY), with a note; nothing is dropped.
 Findings are moved only by an exact (whitespace-normalized) match of the code the model quoted,
 never by fuzzy text search.
+
+Every placed finding records how it was placed as data (``Finding.anchoring``); its note is
+rendered from that record (``anchor_note``), so later steps read the record, never the words.
 """
 
 from __future__ import annotations
@@ -13,10 +16,25 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
-from reviewbot.fingerprint import fingerprint, normalize_code
-from reviewbot.types import FileDiff, Finding, LineKind, Placement, RawFinding, Side
+from reviewbot.fingerprint import CONTEXT_LINES, fingerprint, normalize_code, number_repeats
+from reviewbot.types import (
+    Anchoring,
+    AnchorRule,
+    FileDiff,
+    Finding,
+    LineKind,
+    PathMatch,
+    Placement,
+    RawFinding,
+    Side,
+    SuggestionDrop,
+)
 
-_NOT_FOUND = "the quoted code is not in the diff"
+_DROPPED = {
+    SuggestionDrop.REMOVED_LINES: "suggestion dropped: it cannot apply to removed lines",
+    SuggestionDrop.RANGE_CHANGED: "suggestion dropped: its line range changed",
+    SuggestionDrop.NO_LINE: "suggestion dropped: no line to apply it to",
+}
 
 
 @dataclass(frozen=True)
@@ -30,11 +48,6 @@ class _Spot:
     def last(self) -> int:
         return self.end_line or self.line
 
-    def describe(self) -> str:
-        return (
-            f"line {self.line}" if self.end_line is None else f"lines {self.line}-{self.end_line}"
-        )
-
 
 class _Index:
     """The placeable lines of one FileDiff, by side."""
@@ -44,10 +57,16 @@ class _Index:
         # Runs of consecutive placeable lines, where a multi-line quote may match: (side, hunk,
         # line numbers, whitespace-normalized texts), normalized once for every quote searched.
         self.runs: list[tuple[Side, int, list[int], list[str]]] = []
+        # Each version's lines the diff shows (context lines in both): fingerprint windows.
+        self.texts: dict[Side, dict[int, str]] = {Side.RIGHT: {}, Side.LEFT: {}}
         for number, hunk in enumerate(diff.hunks):
             right: list[tuple[int, str]] = []
             left: list[tuple[int, str]] = []
             for line in hunk.lines:
+                if line.kind is not LineKind.ADD and line.old_lineno is not None:
+                    self.texts[Side.LEFT][line.old_lineno] = line.text
+                if line.kind is not LineKind.DEL and line.new_lineno is not None:
+                    self.texts[Side.RIGHT][line.new_lineno] = line.text
                 if line.kind is LineKind.DEL and line.old_lineno is not None:
                     if left and left[-1][0] + 1 != line.old_lineno:
                         self._add_run(Side.LEFT, number, left)
@@ -79,6 +98,11 @@ class _Index:
                 return None
         return _Spot(side, line, end_line, hunk)
 
+    def window(self, side: Side, line: int) -> list[str]:
+        """The texts of ``line`` and CONTEXT_LINES either side ("" where the diff shows none)."""
+        table = self.texts[side]
+        return [table.get(n, "") for n in range(line - CONTEXT_LINES, line + CONTEXT_LINES + 1)]
+
     def hunk_at(self, side: Side, line: int) -> int | None:
         for number, (first, last) in enumerate(self.spans[side]):
             if first <= line <= last:
@@ -100,15 +124,16 @@ class _Index:
 
 def anchor_findings(raws: Iterable[RawFinding], files: Mapping[str, FileDiff]) -> list[Finding]:
     """Anchor each finding (see ``anchor_finding``) in the model's order, without repeats
-    (see ``drop_duplicates``)."""
+    (see ``drop_duplicates``), each with its own fingerprint (``fingerprint.number_repeats``)."""
     indexes: dict[str, _Index] = {}  # built once per file, not once per finding
-    return drop_duplicates(_anchor(raw, files, indexes) for raw in raws)
+    return number_repeats(drop_duplicates(_anchor(raw, files, indexes) for raw in raws))
 
 
 def merge_findings(findings: Iterable[Finding]) -> tuple[Finding, ...]:
-    """Without repeats (``drop_duplicates``), ordered by path, line, most severe first: every
-    report of findings (fresh, cached, audited, merged) uses this order."""
-    return tuple(sorted(drop_duplicates(findings), key=_report_order))
+    """Without repeats (``drop_duplicates``), fingerprints unique (``number_repeats``), ordered
+    by path, line, most severe first: every report of findings (fresh, cached, audited, merged)
+    uses this order."""
+    return tuple(sorted(number_repeats(drop_duplicates(findings)), key=_report_order))
 
 
 def _report_order(f: Finding) -> tuple[str, int, int]:
@@ -144,26 +169,28 @@ def anchor_finding(raw: RawFinding, files: Mapping[str, FileDiff]) -> Finding:
     exactly one place (or in one place within the stated line's hunk) and not at the stated
     spot, also onto the other side; a range leaving its hunk keeps its first line only and loses
     its suggestion; otherwise placement FILE. Suggestions are kept only on RIGHT spots whose
-    length matches the stated range.
+    length matches the stated range. ``Finding.anchoring`` records which of these happened;
+    ``Finding.note`` says it in words (``anchor_note``).
     """
     return _anchor(raw, files, {})
 
 
 def _anchor(raw: RawFinding, files: Mapping[str, FileDiff], indexes: dict[str, _Index]) -> Finding:
-    diff, path_note = _resolve_path(raw.path, files)
+    diff, match = _resolve_path(raw.path, files)
     if diff is None:
-        summary = _unplaced(raw, raw.path, Placement.SUMMARY)
-        return replace(summary, note=path_note)
-    index = indexes.get(diff.path)
-    if index is None:
-        index = indexes[diff.path] = _Index(diff)
-    finding = _place(raw, diff.path, index)
-    return replace(finding, note=_join(path_note, finding.note))
+        said = _said(raw, AnchorRule.NO_FILE, PathMatch.EXACT)
+        finding = _unplaced(raw, raw.path, Placement.SUMMARY, _without_suggestion(raw, said))
+    else:
+        index = indexes.get(diff.path)
+        if index is None:
+            index = indexes[diff.path] = _Index(diff)
+        finding = _place(raw, diff.path, index, match)
+    return replace(finding, note=anchor_note(finding))
 
 
-def _resolve_path(said: str, files: Mapping[str, FileDiff]) -> tuple[FileDiff | None, str | None]:
+def _resolve_path(said: str, files: Mapping[str, FileDiff]) -> tuple[FileDiff | None, PathMatch]:
     if said in files:
-        return files[said], None
+        return files[said], PathMatch.EXACT
     path = said.strip().replace("\\", "/")
     while path.startswith("./"):
         path = path[2:]
@@ -171,61 +198,67 @@ def _resolve_path(said: str, files: Mapping[str, FileDiff]) -> tuple[FileDiff | 
     tries = [path, path[2:]] if path.startswith(("a/", "b/")) else [path]
     for name in tries:
         if name in files:
-            return files[name], None
+            return files[name], PathMatch.EXACT
     for name in tries:
         renamed = [diff for diff in files.values() if diff.old_path == name]
         if len(renamed) == 1:
-            return renamed[0], f"path {said!r} is the old name of {renamed[0].path!r}"
+            return renamed[0], PathMatch.OLD_NAME
     for name in tries:
         ending = [diff for diff in files.values() if diff.path.endswith("/" + name)]
         if len(ending) == 1:
-            [only] = ending
-            return only, f"path {said!r} matched the only file ending in it, {only.path!r}"
-    return None, f"path {said!r} is not a file of the reviewed diff"
+            return ending[0], PathMatch.SUFFIX
+    return None, PathMatch.EXACT
 
 
-def _place(raw: RawFinding, path: str, index: _Index) -> Finding:
+def _said(raw: RawFinding, rule: AnchorRule, match: PathMatch) -> Anchoring:
+    """What the model stated, with ``rule``; the end line only when it ends a real range."""
+    end = raw.end_line
+    if raw.line is None or end is None or end <= raw.line:
+        end = None
+    return Anchoring(rule, raw.path, raw.line, end, raw.side, raw.quote, match)
+
+
+def _place(raw: RawFinding, path: str, index: _Index, match: PathMatch) -> Finding:
     if raw.line is None:
-        return _place_by_quote_alone(raw, path, index)
-    end_line = raw.end_line if raw.end_line is not None and raw.end_line > raw.line else None
+        return _place_by_quote_alone(raw, path, index, _said(raw, AnchorRule.NO_LINE, match))
+    said = _said(raw, AnchorRule.STATED, match)
+    end_line = said.said_end_line
     stated = index.spot(raw.side, raw.line, end_line)
-    moved, why = None, None
+    moved: _Spot | None = None
+    places: tuple[_Spot, ...] | None = None
     for quote in _quote_variants(raw.quote):
-        moved, why = _follow_quote(raw, raw.line, stated, quote, index)
-        if why != _NOT_FOUND:
+        moved, places = _follow_quote(raw, raw.line, stated, quote, index)
+        if places != ():
             break
     if moved is not None and moved.side is raw.side and moved.line == raw.line:
         moved = None  # the quote confirms the stated first line: not a move
     if moved is not None:
-        note = f"moved from line {raw.line}: quoted code found at {moved.describe()}"
-        if moved.side is not raw.side:
-            note += f" on the {moved.side.value} side"
         same_length = moved.last - moved.line == (end_line or raw.line) - raw.line
-        return _inline(raw, path, index, moved, note, keep_suggestion=same_length)
+        said = replace(said, moved=True)
+        return _inline(raw, path, index, moved, said, keep_suggestion=same_length)
     if stated is not None:
-        return _inline(raw, path, index, stated, None, keep_suggestion=True)
+        return _inline(raw, path, index, stated, said, keep_suggestion=True)
     first = index.spot(raw.side, raw.line, None) if end_line is not None else None
     if first is not None:
-        note = f"lines {raw.line}-{end_line} do not lie in one hunk; kept line {raw.line} only"
-        return _inline(raw, path, index, first, note, keep_suggestion=False)
-    kind = "an added or context" if raw.side is Side.RIGHT else "a removed"
-    note = f"line {raw.line} ({raw.side.value}) is not {kind} line of any hunk of {path}"
-    if raw.suggestion is not None:
-        why = _join(why, "suggestion dropped: no line to apply it to")
-    return replace(_unplaced(raw, path, Placement.FILE), note=_join(note, why))
+        said = replace(said, rule=AnchorRule.FIRST_LINE)
+        return _inline(raw, path, index, first, said, keep_suggestion=False)
+    said = replace(
+        said,
+        rule=AnchorRule.NOT_A_LINE,
+        quote_lines=tuple(spot.line for spot in places or ()),
+        quote_side=places[0].side if places else None,
+    )
+    return _unplaced(raw, path, Placement.FILE, _without_suggestion(raw, said))
 
 
-def _place_by_quote_alone(raw: RawFinding, path: str, index: _Index) -> Finding:
+def _place_by_quote_alone(raw: RawFinding, path: str, index: _Index, said: Anchoring) -> Finding:
     """A finding without a line number: where its quote is, if that is one place; else FILE."""
     for quote in _quote_variants(raw.quote):
         found = index.find(quote, raw.side) or index.find(quote, _other(raw.side))
         if len(found) == 1:
-            note = f"no line number given: quoted code found at {found[0].describe()}"
-            return _inline(raw, path, index, found[0], note, keep_suggestion=False)
-    note = "the model gave no usable line number"
-    if raw.suggestion is not None:
-        note += "; suggestion dropped: no line to apply it to"
-    return replace(_unplaced(raw, path, Placement.FILE), note=note)
+            said = replace(said, moved=True)
+            return _inline(raw, path, index, found[0], said, keep_suggestion=False)
+    return _unplaced(raw, path, Placement.FILE, _without_suggestion(raw, said))
 
 
 def _other(side: Side) -> Side:
@@ -234,9 +267,10 @@ def _other(side: Side) -> Side:
 
 def _follow_quote(
     raw: RawFinding, line: int, stated: _Spot | None, quote: list[str], index: _Index
-) -> tuple[_Spot | None, str | None]:
-    """Where the quote says the finding is, if that differs from the stated spot and is certain;
-    else (None, why not)."""
+) -> tuple[_Spot | None, tuple[_Spot, ...] | None]:
+    """(where the quote says the finding is, if that differs from the stated spot and is
+    certain, else None; None when the quote settled it, else the places where it was found:
+    () when nowhere, several when it is not certain which)."""
     found = index.find(quote, raw.side)
     if stated is not None and any(_overlap(spot, stated) for spot in found):
         return None, None
@@ -245,15 +279,14 @@ def _follow_quote(
         # the removed code when they comment on its replacement.
         found = index.find(quote, _other(raw.side))
     if not found:
-        return None, _NOT_FOUND
+        return None, ()
     if len(found) == 1:
         return found[0], None
     hunk = index.hunk_at(found[0].side, line)
     near = [spot for spot in found if spot.hunk == hunk]
     if len(near) == 1:
         return near[0], None
-    places = ", ".join(str(spot.line) for spot in found)
-    return None, f"the quoted code appears at lines {places} ({found[0].side.value}); not moved"
+    return None, tuple(found)
 
 
 def _overlap(a: _Spot, b: _Spot) -> bool:
@@ -277,14 +310,14 @@ def _quote_variants(quote: str | None) -> list[list[str]]:
 
 
 def _inline(
-    raw: RawFinding, path: str, index: _Index, spot: _Spot, note: str | None, keep_suggestion: bool
+    raw: RawFinding, path: str, index: _Index, spot: _Spot, said: Anchoring, keep_suggestion: bool
 ) -> Finding:
-    suggestion = raw.suggestion
+    suggestion, dropped = raw.suggestion, None
+    window = index.window(spot.side, spot.line)
     if suggestion is not None and spot.side is Side.LEFT:
-        suggestion, note = None, _join(note, "suggestion dropped: it cannot apply to removed lines")
+        suggestion, dropped = None, SuggestionDrop.REMOVED_LINES
     elif suggestion is not None and not keep_suggestion:
-        suggestion, note = None, _join(note, "suggestion dropped: its line range changed")
-    line_text = index.lines[spot.side][spot.line][1]
+        suggestion, dropped = None, SuggestionDrop.RANGE_CHANGED
     return Finding(
         path=path,
         line=spot.line,
@@ -294,13 +327,18 @@ def _inline(
         category=raw.category,
         message=raw.message,
         suggestion=suggestion,
-        fingerprint=fingerprint(path, line_text, raw.category),
+        fingerprint=fingerprint(path, raw.category, spot.side, window, raw.message),
         placement=Placement.INLINE,
-        note=note,
+        anchoring=replace(said, dropped=dropped, line_text=index.lines[spot.side][spot.line][1]),
     )
 
 
-def _unplaced(raw: RawFinding, path: str, placement: Placement) -> Finding:
+def _without_suggestion(raw: RawFinding, said: Anchoring) -> Anchoring:
+    return replace(said, dropped=SuggestionDrop.NO_LINE if raw.suggestion is not None else None)
+
+
+def _unplaced(raw: RawFinding, path: str, placement: Placement, said: Anchoring) -> Finding:
+    quoted = [raw.quote] if raw.quote else []
     return Finding(
         path=path,
         line=None,
@@ -310,9 +348,69 @@ def _unplaced(raw: RawFinding, path: str, placement: Placement) -> Finding:
         category=raw.category,
         message=raw.message,
         suggestion=None,
-        fingerprint=fingerprint(path, raw.quote or raw.message, raw.category),
+        fingerprint=fingerprint(path, raw.category, raw.side, quoted, raw.message),
         placement=placement,
+        anchoring=said,
     )
+
+
+def anchor_note(finding: Finding) -> str | None:
+    """Why ``finding`` was moved or demoted, in words, from its ``anchoring`` (the record's
+    line numbers, ``finding``'s place); None when it has no record or nothing to say."""
+    said = finding.anchoring
+    if said is None:
+        return None
+    dropped = None if said.dropped is None else _DROPPED[said.dropped]
+    if said.rule is AnchorRule.NO_FILE:
+        dropped = None  # the summary shows no code, so there is nothing to drop it from
+    return _join(_path_note(said, finding.path), _spot_note(said, finding), dropped)
+
+
+def _path_note(said: Anchoring, path: str) -> str | None:
+    if said.rule is AnchorRule.NO_FILE:
+        return f"path {said.said_path!r} is not a file of the reviewed diff"
+    if said.path_match is PathMatch.OLD_NAME:
+        return f"path {said.said_path!r} is the old name of {path!r}"
+    if said.path_match is PathMatch.SUFFIX:
+        return f"path {said.said_path!r} matched the only file ending in it, {path!r}"
+    return None
+
+
+def _spot_note(said: Anchoring, finding: Finding) -> str | None:
+    where = "" if finding.line is None else _lines(finding.line, finding.end_line)
+    if said.rule is AnchorRule.STATED:
+        if not said.moved:
+            return None
+        note = f"moved from line {said.said_line}: quoted code found at {where}"
+        if finding.side is not said.said_side:
+            note += f" on the {finding.side.value} side"
+        return note
+    if said.rule is AnchorRule.FIRST_LINE:
+        return (
+            f"lines {said.said_line}-{said.said_end_line} do not lie in one hunk; "
+            f"kept line {said.said_line} only"
+        )
+    if said.rule is AnchorRule.NOT_A_LINE:
+        kind = "an added or context" if said.said_side is Side.RIGHT else "a removed"
+        note = f"line {said.said_line} ({said.said_side.value}) is not {kind} line of any hunk"
+        return _join(f"{note} of {finding.path}", _quote_note(said))
+    if said.rule is AnchorRule.NO_LINE:
+        if not said.moved:
+            return "the model gave no usable line number"
+        return f"no line number given: quoted code found at {where}"
+    return None
+
+
+def _quote_note(said: Anchoring) -> str | None:
+    """Why the quote did not place a finding whose stated line is not placeable."""
+    if said.quote_lines and said.quote_side is not None:
+        places = ", ".join(str(line) for line in said.quote_lines)
+        return f"the quoted code appears at lines {places} ({said.quote_side.value}); not moved"
+    return "the quoted code is not in the diff" if _quote_variants(said.quote) else None
+
+
+def _lines(line: int, end_line: int | None) -> str:
+    return f"line {line}" if end_line is None else f"lines {line}-{end_line}"
 
 
 def _join(*notes: str | None) -> str | None:

@@ -6,12 +6,17 @@ back. Shape (``SCHEMA_VERSION`` 1)::
     {"schema_version": 1, "failed": bool,
      "findings": [{"path", "line", "end_line", "side": "LEFT"|"RIGHT",
                    "severity": "info"|"warning"|"error"|"critical", "category", "message",
-                   "suggestion", "fingerprint", "placement": "inline"|"file"|"summary", "note"}],
+                   "suggestion", "fingerprint", "placement": "inline"|"file"|"summary", "note",
+                   "anchoring"?: {"rule", "said_path", "said_line", "said_end_line", "said_side",
+                                  "quote", "path_match", "moved", "quote_lines", "quote_side",
+                                  "dropped", "line_text"}}],
      "skipped": [{"path", "reason"}], "errors": [{"paths": [...], "reason", "raw"}],
      "stats": {"prompt_tokens", "completion_tokens", "calls", "seconds", "truncated_outputs"},
      "reviewed_files": [...]}
 
-``failed`` is derived from the rest (``Review.failed``) and ignored when reading.
+``failed`` is derived from the rest (``Review.failed``) and ignored when reading. ``anchoring``
+(``types.Anchoring``, how a finding was placed) is left out when a finding has none, so data
+written before it existed reads back unchanged and findings made elsewhere write no nulls.
 """
 
 from __future__ import annotations
@@ -33,6 +38,8 @@ _FINDING = pydantic.TypeAdapter(Finding)
 def finding_to_dict(finding: Finding) -> dict[str, Any]:
     """One finding as a dict of JSON values (enums as their string values)."""
     data: dict[str, Any] = _FINDING.dump_python(finding, mode="json")
+    if data["anchoring"] is None:
+        del data["anchoring"]
     return data
 
 
@@ -50,6 +57,7 @@ def finding_from_dict(data: Mapping[str, Any], *, source: str = "review data") -
 def review_to_dict(review: Review) -> dict[str, Any]:
     """The whole review as a dict of JSON values, with ``schema_version`` and ``failed`` first."""
     body: dict[str, Any] = _REVIEW.dump_python(review, mode="json")
+    body["findings"] = [finding_to_dict(finding) for finding in review.findings]
     return {"schema_version": SCHEMA_VERSION, "failed": review.failed, **body}
 
 

@@ -185,14 +185,78 @@ class RawFinding:
     quote: str | None = None
 
 
+class AnchorRule(str, enum.Enum):
+    """Which rule of ``anchor.anchor_finding`` chose a finding's place (``Anchoring.rule``)."""
+
+    STATED = "stated"  # the stated lines, or where the quoted code is when that is elsewhere
+    # a stated range not in one hunk (in an audit: not in the shown lines): its first line only
+    FIRST_LINE = "first_line"
+    NOT_A_LINE = "not_a_line"  # FILE: the stated line is not placeable and the quote did not help
+    NO_LINE = "no_line"  # no usable stated line: where the quoted code is, else FILE
+    NO_FILE = "no_file"  # SUMMARY: the path is not a file of the reviewed diff
+
+
+class PathMatch(str, enum.Enum):
+    """How the model's path was matched to a file (``Anchoring.path_match``)."""
+
+    EXACT = "exact"  # the path itself, or without git's ``a/``, ``b/``, ``./`` prefixes
+    OLD_NAME = "old_name"  # the old path of a renamed file
+    SUFFIX = "suffix"  # the one file whose path ends with it at a ``/``
+
+
+class SuggestionDrop(str, enum.Enum):
+    """Why the model's suggestion was not kept (``Anchoring.dropped``)."""
+
+    REMOVED_LINES = "removed_lines"  # placed on LEFT lines, which suggestions cannot replace
+    RANGE_CHANGED = "range_changed"  # placed on a range of another length than it was written for
+    NO_LINE = "no_line"  # not placed on any line
+
+
+@dataclass(frozen=True)
+class Anchoring:
+    """How a finding was placed, as data: what the model stated and what placing did with it.
+
+    ``Finding.note`` says the same in words for people and is rendered from this record
+    (``anchor.anchor_note``); code reads this record, never the note.
+
+    said_path / said_side / quote: as the model stated them.
+    said_line / said_end_line: the stated first and last line (1-based, numbering of
+        ``said_side``); said_line None when no usable number was given (or, for NO_LINE with a
+        number, when the number could not be used: an audit unit did not show that line);
+        said_end_line None for one line.
+    path_match: how ``said_path`` was matched to ``Finding.path``.
+    moved: placed where its quoted code is, not on the stated line.
+    quote_lines / quote_side: for NOT_A_LINE, the lines where the quoted code appears when it
+        appears in several places (so it was not moved), else empty / None.
+    dropped: why the model's suggestion was not kept, or None.
+    line_text: the text of the placed first line (INLINE), else None; lets a stored finding
+        follow its line when the code around it moved.
+    """
+
+    rule: AnchorRule
+    said_path: str
+    said_line: int | None
+    said_end_line: int | None
+    said_side: Side
+    quote: str | None = None
+    path_match: PathMatch = PathMatch.EXACT
+    moved: bool = False
+    quote_lines: tuple[int, ...] = ()
+    quote_side: Side | None = None
+    dropped: SuggestionDrop | None = None
+    line_text: str | None = None
+
+
 @dataclass(frozen=True)
 class Finding:
     """A finding placed against the diff.
 
     line / end_line: 1-based, numbering of ``side``; None unless placement is INLINE.
     suggestion: replacement text for lines ``line..end_line`` (RIGHT only), or None.
-    fingerprint: stable across rebases (path + normalized line text + category).
-    note: why the finding was moved or demoted, if it was.
+    fingerprint: stable across rebases and re-runs, distinct for distinct findings of one review
+        (``reviewbot.fingerprint``).
+    note: why the finding was moved or demoted, if it was (words for people).
+    anchoring: how it was placed, as data (None for findings not placed by ``anchor``).
     """
 
     path: str
@@ -206,6 +270,9 @@ class Finding:
     fingerprint: str
     placement: Placement
     note: str | None = None
+    # Provenance, not content: findings saying the same at the same place are equal however
+    # they were placed (and however a store that keeps no record returned them).
+    anchoring: Anchoring | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)

@@ -6,19 +6,23 @@ from dataclasses import replace
 
 import pytest
 
-from reviewbot.anchor import anchor_finding, anchor_findings
-from reviewbot.fingerprint import fingerprint
+from reviewbot.anchor import anchor_finding, anchor_findings, anchor_note
+from reviewbot.fingerprint import fingerprint, next_fingerprint, spot_of
 from reviewbot.types import (
+    Anchoring,
+    AnchorRule,
     DiffLine,
     FileDiff,
     FileStatus,
     Finding,
     Hunk,
     LineKind,
+    PathMatch,
     Placement,
     RawFinding,
     Severity,
     Side,
+    SuggestionDrop,
 )
 
 KINDS = {" ": LineKind.CTX, "+": LineKind.ADD, "-": LineKind.DEL}
@@ -103,7 +107,16 @@ def raw(line: int | None, **changes: object) -> RawFinding:
     return replace(base, **changes)  # type: ignore[arg-type]
 
 
-def inline(line: int, text: str, **changes: object) -> Finding:
+def bare(finding: Finding) -> Finding:
+    """``finding`` without its anchoring record (checked on its own below)."""
+    return replace(finding, anchoring=None)
+
+
+def inline(line: int, window: tuple[str, str, str], **changes: object) -> Finding:
+    """An INLINE finding on ``line`` whose fingerprint hashes ``window`` (the line before, the
+    line, the line after) on its side."""
+    side = changes.get("side", Side.RIGHT)
+    assert isinstance(side, Side)
     base = Finding(
         path="src/app.py",
         line=line,
@@ -113,7 +126,7 @@ def inline(line: int, text: str, **changes: object) -> Finding:
         category="bug",
         message="Something is wrong here.",
         suggestion=None,
-        fingerprint=fingerprint(str(changes.get("path", "src/app.py")), text, "bug"),
+        fingerprint=fingerprint("src/app.py", "bug", side, window, "Something is wrong here."),
         placement=Placement.INLINE,
     )
     return replace(base, **changes)  # type: ignore[arg-type]
@@ -121,19 +134,24 @@ def inline(line: int, text: str, **changes: object) -> Finding:
 
 def test_added_line_is_placed_as_stated() -> None:
     got = anchor_finding(raw(11, suggestion="    s = sum(items, 0)"), FILES)
-    assert got == inline(11, "    s = sum(items)", suggestion="    s = sum(items, 0)")
+    window = ("def total(items):", "    s = sum(items)", "    return s")
+    assert bare(got) == inline(11, window, suggestion="    s = sum(items, 0)")
+    assert got.anchoring == Anchoring(
+        AnchorRule.STATED, "src/app.py", 11, None, Side.RIGHT, line_text="    s = sum(items)"
+    )
     # Pinned: a changed algorithm would repost every comment on re-runs.
-    assert got.fingerprint == "2050468ea6a1222f"
+    assert got.fingerprint == "68bdc4c6711a9be9e3fea775"
 
 
 def test_context_line_and_range_inside_one_hunk() -> None:
     got = anchor_finding(raw(10, end_line=12, suggestion="a\nb\nc"), FILES)
-    assert got == inline(10, " def total(items):", end_line=12, suggestion="a\nb\nc")
+    window = ("", "def total(items):", "    s = sum(items)")
+    assert bare(got) == inline(10, window, end_line=12, suggestion="a\nb\nc")
 
 
 def test_line_outside_every_hunk_is_demoted_to_file() -> None:
     got = anchor_finding(raw(25, suggestion="x"), FILES)
-    assert got == Finding(
+    assert bare(got) == Finding(
         path="src/app.py",
         line=None,
         end_line=None,
@@ -142,18 +160,21 @@ def test_line_outside_every_hunk_is_demoted_to_file() -> None:
         category="bug",
         message="Something is wrong here.",
         suggestion=None,
-        fingerprint=fingerprint("src/app.py", "Something is wrong here.", "bug"),
+        fingerprint=fingerprint("src/app.py", "bug", Side.RIGHT, [], "Something is wrong here."),
         placement=Placement.FILE,
         note="line 25 (RIGHT) is not an added or context line of any hunk of src/app.py; "
         "suggestion dropped: no line to apply it to",
+    )
+    assert got.anchoring == Anchoring(
+        AnchorRule.NOT_A_LINE, "src/app.py", 25, None, Side.RIGHT, dropped=SuggestionDrop.NO_LINE
     )
 
 
 def test_range_spanning_two_hunks_keeps_its_first_line_and_drops_the_suggestion() -> None:
     got = anchor_finding(raw(12, end_line=40, suggestion="x\ny"), FILES)
-    assert got == inline(
+    assert bare(got) == inline(
         12,
-        "    return s",
+        ("    s = sum(items)", "    return s", ""),
         note="lines 12-40 do not lie in one hunk; kept line 12 only; "
         "suggestion dropped: its line range changed",
     )
@@ -161,9 +182,9 @@ def test_range_spanning_two_hunks_keeps_its_first_line_and_drops_the_suggestion(
 
 def test_left_on_a_removed_line() -> None:
     got = anchor_finding(raw(12, side=Side.LEFT, suggestion="for x in items:"), FILES)
-    assert got == inline(
+    assert bare(got) == inline(
         12,
-        "    for i in items:",
+        ("    s = 0", "    for i in items:", "    return s"),
         side=Side.LEFT,
         note="suggestion dropped: it cannot apply to removed lines",
     )
@@ -171,7 +192,8 @@ def test_left_on_a_removed_line() -> None:
 
 def test_left_range_of_removed_lines() -> None:
     got = anchor_finding(raw(11, end_line=12, side=Side.LEFT), FILES)
-    assert got == inline(11, "    s = 0", side=Side.LEFT, end_line=12)
+    window = ("def total(items):", "    s = 0", "    for i in items:")
+    assert bare(got) == inline(11, window, side=Side.LEFT, end_line=12)
 
 
 def test_left_on_a_context_line_is_demoted() -> None:
@@ -182,8 +204,10 @@ def test_left_on_a_context_line_is_demoted() -> None:
 
 def test_left_on_an_added_line_moves_right_when_the_quote_matches() -> None:
     got = anchor_finding(raw(62, side=Side.LEFT, quote="log(x)"), FILES)
-    assert got == inline(
-        62, "    log(x)", note="moved from line 62: quoted code found at line 62 on the RIGHT side"
+    assert bare(got) == inline(
+        62,
+        ("    return None", "    log(x)", ""),
+        note="moved from line 62: quoted code found at line 62 on the RIGHT side",
     )
 
 
@@ -194,8 +218,10 @@ def test_left_on_an_added_line_without_quote_is_demoted() -> None:
 
 def test_quote_re_anchors_a_wrong_line_number() -> None:
     got = anchor_finding(raw(13, quote="  s  =  sum(items)  "), FILES)
-    assert got == inline(
-        11, "    s = sum(items)", note="moved from line 13: quoted code found at line 11"
+    assert bare(got) == inline(
+        11,
+        ("def total(items):", "    s = sum(items)", "    return s"),
+        note="moved from line 13: quoted code found at line 11",
     )
 
 
@@ -210,9 +236,9 @@ def test_multi_line_quote_moves_the_range_with_its_suggestion() -> None:
         raw(30, end_line=31, quote="+    s = sum(items)\n+    return s\n", suggestion="a\nb"),
         FILES,
     )
-    assert got == inline(
+    assert bare(got) == inline(
         11,
-        "    s = sum(items)",
+        ("def total(items):", "    s = sum(items)", "    return s"),
         end_line=12,
         suggestion="a\nb",
         note="moved from line 30: quoted code found at lines 11-12",
@@ -240,7 +266,19 @@ def test_ambiguous_quote_is_not_moved() -> None:
         "line 50 (RIGHT) is not an added or context line of any hunk of src/app.py; "
         "the quoted code appears at lines 40, 41, 61 (RIGHT); not moved"
     )
-    assert got.fingerprint == fingerprint("src/app.py", "return None", "bug")
+    assert got.fingerprint == fingerprint(
+        "src/app.py", "bug", Side.RIGHT, ["return None"], "Something is wrong here."
+    )
+    assert got.anchoring == Anchoring(
+        AnchorRule.NOT_A_LINE,
+        "src/app.py",
+        50,
+        None,
+        Side.RIGHT,
+        "return None",
+        quote_lines=(40, 41, 61),
+        quote_side=Side.RIGHT,
+    )
 
 
 def test_ambiguous_quote_within_the_stated_hunk_keeps_the_stated_line() -> None:
@@ -260,7 +298,7 @@ def test_quote_of_removed_code_never_moves_a_valid_right_line() -> None:
 
 def test_unknown_path_goes_to_the_summary() -> None:
     got = anchor_finding(raw(3, path="docs/README.md", quote="Install"), FILES)
-    assert got == Finding(
+    assert bare(got) == Finding(
         path="docs/README.md",
         line=None,
         end_line=None,
@@ -269,7 +307,9 @@ def test_unknown_path_goes_to_the_summary() -> None:
         category="bug",
         message="Something is wrong here.",
         suggestion=None,
-        fingerprint=fingerprint("docs/README.md", "Install", "bug"),
+        fingerprint=fingerprint(
+            "docs/README.md", "bug", Side.RIGHT, ["Install"], "Something is wrong here."
+        ),
         placement=Placement.SUMMARY,
         note="path 'docs/README.md' is not a file of the reviewed diff",
     )
@@ -295,6 +335,11 @@ def test_old_path_of_a_renamed_file() -> None:
     got = anchor_finding(raw(2, path="a/pkg/old_name.py"), FILES)
     assert (got.path, got.line, got.placement) == ("pkg/new_name.py", 2, Placement.INLINE)
     assert got.note == "path 'a/pkg/old_name.py' is the old name of 'pkg/new_name.py'"
+    assert got.anchoring is not None
+    assert (got.anchoring.said_path, got.anchoring.path_match) == (
+        "a/pkg/old_name.py",
+        PathMatch.OLD_NAME,
+    )
 
 
 def test_ambiguous_basename_goes_to_the_summary() -> None:
@@ -323,10 +368,51 @@ def test_fingerprint_ignores_whitespace_and_line_numbers() -> None:
     moved = anchor_finding(raw(13, quote="s = sum(items)"), FILES)
     stated = anchor_finding(raw(11), FILES)
     assert moved.fingerprint == stated.fingerprint
-    assert fingerprint("p", "  a   b ", "bug") == fingerprint("p", "a b", "bug")
-    assert fingerprint("p", "a b", "bug") != fingerprint("p", "a b", "style")
-    assert fingerprint("p", "a b", "bug") == fingerprint("p", "a\tb\n", "bug")
-    assert len(fingerprint("p", "x", "bug")) == 16
+    shifted = replace(
+        APP,
+        hunks=tuple(
+            replace(h, lines=_shift(h.lines, 5), new_start=h.new_start + 5) for h in APP.hunks
+        ),
+    )
+    assert anchor_finding(raw(16), {APP.path: shifted}).fingerprint == stated.fingerprint
+
+
+def _shift(lines: tuple[DiffLine, ...], by: int) -> tuple[DiffLine, ...]:
+    return tuple(
+        replace(line, new_lineno=None if line.new_lineno is None else line.new_lineno + by)
+        for line in lines
+    )
+
+
+def test_the_same_text_at_two_places_has_two_fingerprints() -> None:
+    # Lines 40 and 41 are both "return None"; their neighbours tell them apart.
+    first, second = anchor_findings([raw(40), raw(41)], FILES)
+    window = ["def helper():", "return None", "return None"]
+    assert first.fingerprint == fingerprint(
+        "src/app.py", "bug", Side.RIGHT, window, "Something is wrong here."
+    )
+    assert spot_of(second.fingerprint) != spot_of(first.fingerprint)
+
+
+def test_two_findings_on_one_spot_get_a_fingerprint_each() -> None:
+    crash = raw(11, message="Crashes on an empty list.", severity=Severity.ERROR)
+    name = raw(11, message="`s` is a poor name.")
+    found = anchor_findings([name, crash], FILES)
+    assert [f.message for f in found] == ["`s` is a poor name.", "Crashes on an empty list."]
+    assert found[0].fingerprint != found[1].fingerprint
+    assert spot_of(found[0].fingerprint) == spot_of(found[1].fingerprint)
+    # A light rewording is the same finding.
+    reworded = anchor_finding(replace(crash, message="crashes on empty lists"), FILES)
+    assert reworded.fingerprint == found[1].fingerprint
+
+
+def test_findings_sharing_a_fingerprint_are_numbered() -> None:
+    loud = raw(11, message="Crashes on empty input!", severity=Severity.ERROR)
+    quiet = raw(11, message="crashes on empty input.")
+    found = anchor_findings([quiet, loud], FILES)
+    base = anchor_finding(loud, FILES).fingerprint
+    # The more severe one keeps the shared fingerprint whatever the model's order.
+    assert [f.fingerprint for f in found] == [next_fingerprint(base), base]
 
 
 def test_different_messages_on_one_line_are_all_kept() -> None:
@@ -364,3 +450,41 @@ def test_range_across_hunks_whose_quote_confirms_its_first_line_is_not_called_a_
     placed = anchor_finding(raw(11, end_line=40, quote="s = sum(items)"), FILES)
     assert (placed.line, placed.end_line) == (11, None)
     assert placed.note == "lines 11-40 do not lie in one hunk; kept line 11 only"
+
+
+def test_the_note_is_rendered_from_the_anchoring_record() -> None:
+    got = anchor_finding(raw(30, quote="s = sum(items)\nreturn s", suggestion="a"), FILES)
+    assert got.anchoring == Anchoring(
+        AnchorRule.STATED,
+        "src/app.py",
+        30,
+        None,
+        Side.RIGHT,
+        "s = sum(items)\nreturn s",
+        moved=True,
+        dropped=SuggestionDrop.RANGE_CHANGED,
+        line_text="    s = sum(items)",
+    )
+    assert anchor_note(got) == got.note
+    # Numbers come from the record and the finding, never from the note's words.
+    shifted = replace(got, line=14, end_line=15, anchoring=replace(got.anchoring, said_line=33))
+    assert anchor_note(replace(shifted, note="stale words")) == (
+        "moved from line 33: quoted code found at lines 14-15; "
+        "suggestion dropped: its line range changed"
+    )
+    assert anchor_note(replace(got, anchoring=None)) is None
+
+
+def test_no_line_number_records_a_move_by_quote() -> None:
+    placed = anchor_finding(raw(None, quote="s = sum(items)", suggestion="x"), FILES)
+    assert placed.anchoring == Anchoring(
+        AnchorRule.NO_LINE,
+        "src/app.py",
+        None,
+        None,
+        Side.RIGHT,
+        "s = sum(items)",
+        moved=True,
+        dropped=SuggestionDrop.RANGE_CHANGED,
+        line_text="    s = sum(items)",
+    )

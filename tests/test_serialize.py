@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 from factories import finding
@@ -14,14 +15,18 @@ from reviewbot.serialize import (
     review_to_dict,
 )
 from reviewbot.types import (
+    Anchoring,
+    AnchorRule,
     ChunkError,
     Finding,
+    PathMatch,
     Placement,
     Review,
     Severity,
     Side,
     Skipped,
     Stats,
+    SuggestionDrop,
 )
 
 FINDING = Finding(
@@ -67,6 +72,62 @@ def test_finding_to_dict_uses_plain_json_values() -> None:
 
 def test_finding_round_trips() -> None:
     assert finding_from_dict(finding_to_dict(FINDING)) == FINDING
+
+
+ANCHORED = replace(
+    FINDING,
+    anchoring=Anchoring(
+        AnchorRule.STATED,
+        "app.py",
+        3,
+        5,
+        Side.LEFT,
+        "x = 1",
+        PathMatch.SUFFIX,
+        moved=True,
+        quote_lines=(7, 9),
+        quote_side=Side.LEFT,
+        dropped=SuggestionDrop.RANGE_CHANGED,
+        line_text="    total = sum(xs)",
+    ),
+)
+
+
+def test_a_finding_without_anchoring_writes_no_anchoring_key() -> None:
+    assert "anchoring" not in finding_to_dict(FINDING)
+    assert "anchoring" not in review_to_dict(REVIEW)["findings"][0]
+
+
+def test_anchoring_is_written_as_plain_json_and_read_back() -> None:
+    data = finding_to_dict(ANCHORED)
+    assert data["anchoring"] == {
+        "rule": "stated",
+        "said_path": "app.py",
+        "said_line": 3,
+        "said_end_line": 5,
+        "said_side": "LEFT",
+        "quote": "x = 1",
+        "path_match": "suffix",
+        "moved": True,
+        "quote_lines": [7, 9],
+        "quote_side": "LEFT",
+        "dropped": "range_changed",
+        "line_text": "    total = sum(xs)",
+    }
+    back = finding_from_dict(json.loads(json.dumps(data)))
+    # Finding equality leaves the record out (provenance), so compare it on its own.
+    assert (back, back.anchoring) == (ANCHORED, ANCHORED.anchoring)
+    review = Review(findings=(ANCHORED, FINDING))
+    read = review_from_dict(json.loads(json.dumps(review_to_dict(review))))
+    assert read == review
+    assert [f.anchoring for f in read.findings] == [ANCHORED.anchoring, None]
+
+
+def test_bad_anchoring_is_named() -> None:
+    data = finding_to_dict(ANCHORED)
+    data["anchoring"]["rule"] = "guessed"
+    with pytest.raises(SerializeError, match=r"^x is not valid .*anchoring\.rule: Input should"):
+        finding_from_dict(data, source="x")
 
 
 def test_review_to_dict_has_version_and_failed_first() -> None:

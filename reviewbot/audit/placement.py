@@ -15,21 +15,25 @@ so nothing is ever reported in a diff's terms, and each finding of an answer is 
   unit key, so a stored placement there could not follow later edits.
 - A path that is not the audited file: placement SUMMARY, noted.
 
-Notes state line numbers in one of the forms below, so ``move_finding`` can restate them when a
-unit only moved (same key, new place) and a stored finding's note never names an old line.
+Each finding's ``anchoring`` record keeps the lines the model stated and how the finding was
+placed; its note is rendered from that record and the unit (``_note``), never read back. In an
+audit's records, rule NO_LINE with a stated line means "not shown" and FIRST_LINE means "a range
+leaving the shown lines" (anchoring itself never records either: it is called without those
+lines). So when a unit only moved (same key, new place), ``move_finding`` shifts the record's
+numbers and renders the note again, and a stored finding's note never names an old line.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
-from reviewbot.anchor import anchor_finding, drop_duplicates
+from reviewbot.anchor import anchor_finding, anchor_note, drop_duplicates
 from reviewbot.audit.units import Unit
-from reviewbot.fingerprint import fingerprint
+from reviewbot.fingerprint import number_repeats
 from reviewbot.suggestions import fit_suggestion
 from reviewbot.types import (
+    AnchorRule,
     DiffLine,
     FileDiff,
     FileStatus,
@@ -39,24 +43,19 @@ from reviewbot.types import (
     Placement,
     RawFinding,
     Side,
-)
-
-# "line 3 is outside the audited unit (lines 9-14)": the finding's own (placed) line.
-_PLACED = re.compile(r"^line (\d+) is outside the audited unit \(lines \d+-\d+\)")
-# "the model gave line 40, outside the audited unit (lines 9-14)": the stated line(s).
-_STATED = re.compile(
-    r"^the model gave lines? (\d+)(?:-(\d+))?, (partly )?outside the audited unit \(lines \d+-\d+\)"
+    SuggestionDrop,
 )
 
 
 def place_findings(raws: Iterable[RawFinding], unit: Unit) -> tuple[Finding, ...]:
     """Each of ``raws`` placed against the lines ``unit``'s prompt showed (module docstring),
-    in the model's order, repeats merged (``anchor.drop_duplicates``)."""
+    in the model's order, repeats merged (``anchor.drop_duplicates``), fingerprints unique
+    (``fingerprint.number_repeats``)."""
     shown = shown_diff(unit)
     files = {unit.path: shown}
     runs = {n: i for i, hunk in enumerate(shown.hunks) for n in _numbers(hunk)}
-    placed = (_place(replace(raw, side=Side.RIGHT), unit, files, runs) for raw in raws)
-    return tuple(fit_suggestion(f, shown) for f in drop_duplicates(placed))
+    placed = (_noted(_place(replace(raw, side=Side.RIGHT), files, runs), unit) for raw in raws)
+    return tuple(fit_suggestion(f, shown) for f in number_repeats(drop_duplicates(placed)))
 
 
 def shown_diff(unit: Unit) -> FileDiff:
@@ -85,44 +84,78 @@ def _numbers(hunk: Hunk) -> range:
     return range(hunk.new_start, hunk.new_start + hunk.new_len)
 
 
-def _place(
-    raw: RawFinding, unit: Unit, files: dict[str, FileDiff], runs: dict[int, int]
-) -> Finding:
+def _place(raw: RawFinding, files: dict[str, FileDiff], runs: dict[int, int]) -> Finding:
     found = anchor_finding(raw, files)
-    if found.placement is Placement.SUMMARY:
-        # Anchoring's note speaks of "the reviewed diff"; an audit unit has one file.
-        return replace(found, note=f"path {raw.path!r} is not the audited file {unit.path!r}")
-    if raw.line is None:
-        return _outside(found, unit)
+    if raw.line is None or found.placement is Placement.SUMMARY:
+        return found
     last = raw.end_line if raw.end_line is not None and raw.end_line > raw.line else raw.line
     if raw.line not in runs:
         # Not shown: the quote alone may say where it is; the number says nothing.
         found = anchor_finding(replace(raw, line=None, end_line=None), files)
-        why = "placed where its quoted code is" if found.line is not None else None
-        if found.line is None and raw.suggestion is not None:
-            why = "suggestion dropped: no line to apply it to"
-        return replace(found, note=_join(_stated_note(raw.line, last, unit, partly=False), why))
+        return _stated(found, raw.line, last)
     if any(runs.get(n) != runs[raw.line] for n in range(raw.line, last + 1)):
         found = anchor_finding(replace(raw, end_line=None, suggestion=None), files)
-        why = "kept its first line" + ("; suggestion dropped" if raw.suggestion else "")
-        stated = _stated_note(raw.line, last, unit, partly=True)
-        return replace(found, note=_join(stated, why, found.note))
-    return _outside(found, unit)
+        dropped = SuggestionDrop.RANGE_CHANGED if raw.suggestion is not None else None
+        return _stated(found, raw.line, last, rule=AnchorRule.FIRST_LINE, dropped=dropped)
+    return found
 
 
-def _outside(finding: Finding, unit: Unit) -> Finding:
-    """``finding``, noted when it sits on a shown line outside the unit (an import line)."""
-    if finding.line is None or unit.start <= finding.line <= unit.end:
+def _stated(
+    found: Finding,
+    line: int,
+    last: int,
+    *,
+    rule: AnchorRule | None = None,
+    dropped: SuggestionDrop | None = None,
+) -> Finding:
+    """``found`` (anchored without some of the stated lines) recording the lines the model
+    stated, and ``rule`` and ``dropped`` when given."""
+    said = found.anchoring
+    assert said is not None  # anchor_finding records every finding it places
+    said = replace(said, said_line=line, said_end_line=None if last == line else last)
+    if rule is not None:
+        said = replace(said, rule=rule, dropped=dropped)
+    return replace(found, anchoring=said)
+
+
+def _noted(finding: Finding, unit: Unit) -> Finding:
+    """``finding`` with its note rendered from its record in ``unit``'s terms (kept as it is
+    when it has no record: stored before findings had one)."""
+    if finding.anchoring is None:
         return finding
-    return replace(finding, note=_join(_placed_note(finding.line, unit), finding.note))
+    return replace(finding, note=_note(finding, unit))
+
+
+def _note(finding: Finding, unit: Unit) -> str | None:
+    said = finding.anchoring
+    assert said is not None
+    if said.rule is AnchorRule.NO_FILE:
+        # Anchoring's note speaks of "the reviewed diff"; an audit unit has one file.
+        return f"path {said.said_path!r} is not the audited file {unit.path!r}"
+    if said.rule is AnchorRule.NO_LINE and said.said_line is not None:
+        why = "placed where its quoted code is" if said.moved else None
+        if not said.moved and said.dropped is not None:
+            why = "suggestion dropped: no line to apply it to"
+        return _join(_stated_note(said.said_line, said.said_end_line, unit, partly=False), why)
+    if said.rule is AnchorRule.FIRST_LINE and said.said_line is not None:
+        kept = "kept its first line" + ("; suggestion dropped" if said.dropped else "")
+        # What anchoring said of the first line alone, which is what it was given.
+        first = replace(said, rule=AnchorRule.STATED, said_end_line=None, dropped=None)
+        anchored = anchor_note(replace(finding, anchoring=first))
+        stated = _stated_note(said.said_line, said.said_end_line, unit, partly=True)
+        return _join(stated, kept, anchored)
+    placed = None
+    if finding.line is not None and not unit.start <= finding.line <= unit.end:
+        placed = _placed_note(finding.line, unit)  # an import line, shown as context
+    return _join(placed, anchor_note(finding))
 
 
 def _placed_note(line: int, unit: Unit) -> str:
     return f"line {line} is outside the audited unit (lines {unit.start}-{unit.end})"
 
 
-def _stated_note(line: int, last: int, unit: Unit, *, partly: bool) -> str:
-    said = f"line {line}" if last == line else f"lines {line}-{last}"
+def _stated_note(line: int, end_line: int | None, unit: Unit, *, partly: bool) -> str:
+    said = f"line {line}" if end_line is None else f"lines {line}-{end_line}"
     how = "partly outside" if partly else "outside"
     return f"the model gave {said}, {how} the audited unit (lines {unit.start}-{unit.end})"
 
@@ -134,47 +167,40 @@ def _join(*notes: str | None) -> str | None:
 def move_finding(finding: Finding, start: int, unit: Unit) -> Finding:
     """``finding``, stored when its unit began at line ``start``, for the same unit (same key)
     now at ``unit.start``: lines of the unit shift with it; an import line outside the unit goes
-    where that import line is now (found by the finding's fingerprint, which hashes the line's
-    text); numbers in the notes (module docstring) are restated."""
+    where that import line is now (found by the text its record keeps); the stated lines in its
+    record shift with the unit, and its note is rendered again from the record."""
     shift = unit.start - start
     old_end = start + len(unit.lines) - 1
     if finding.line is not None and not start <= finding.line <= old_end:
         delta = _header_delta(finding, unit, shift)
     else:
         delta = shift if finding.line is not None else 0
+    said = finding.anchoring
+    if said is not None:
+        # Stated numbers name the model's view of the unit, so they move with the unit.
+        said = replace(
+            said,
+            said_line=_plus(said.said_line, shift),
+            said_end_line=_plus(said.said_end_line, shift),
+        )
     moved = replace(
         finding,
-        path=unit.path,
-        line=None if finding.line is None else finding.line + delta,
-        end_line=None if finding.end_line is None else finding.end_line + delta,
+        line=_plus(finding.line, delta),
+        end_line=_plus(finding.end_line, delta),
+        anchoring=said,
     )
-    return replace(moved, note=_restate(moved, shift, unit))
+    return _noted(moved, unit)
+
+
+def _plus(line: int | None, delta: int) -> int | None:
+    return None if line is None else line + delta
 
 
 def _header_delta(finding: Finding, unit: Unit, shift: int) -> int:
     assert finding.line is not None
     guess = finding.line + shift
-    now = [
-        n
-        for n, text in unit.header
-        if fingerprint(unit.path, text, finding.category) == finding.fingerprint
-    ]
+    text = None if finding.anchoring is None else finding.anchoring.line_text
+    now = [n for n, header in unit.header if header == text]
     # Header texts are part of the unit key, so the line is there; nearest if it is repeated.
     best = min(now, key=lambda n: abs(n - guess), default=guess)
     return best - finding.line
-
-
-def _restate(finding: Finding, shift: int, unit: Unit) -> str | None:
-    note = finding.note
-    if note is None:
-        return None
-    placed = _PLACED.match(note)
-    if placed is not None and finding.line is not None:
-        return _placed_note(finding.line, unit) + note[placed.end() :]
-    stated = _STATED.match(note)
-    if stated is not None:
-        line = int(stated[1]) + shift
-        last = int(stated[2]) + shift if stated[2] else line
-        head = _stated_note(line, last, unit, partly=bool(stated[3]))
-        return head + note[stated.end() :]
-    return note

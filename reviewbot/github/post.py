@@ -1,17 +1,20 @@
 """Posting one review idempotently.
 
-Inside a per-PR lock: read the bot's markers back (the re-check right before posting), build the
-payload without what is already there, post it (on a 422, find the rejected comments, move them
-to the body, post again: the others are not lost), delete the bot's stale comments nobody replied
-to, and create or edit the summary comment. A re-run on the same head posts nothing.
+Inside a per-PR lock: read the bot's markers back (the re-check right before posting), let each
+finding the model reworded keep the fingerprint posted for its spot (``fingerprint.carry_over``),
+build the payload without what is already there, post it (on a 422, find the rejected comments,
+move them to the body, post again: the others are not lost), delete the bot's stale comments
+nobody replied to, and create or edit the summary comment. A re-run on the same head posts
+nothing.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from reviewbot.fingerprint import carry_over
 from reviewbot.github.client import GitHubClient, IssueComment
 from reviewbot.github.errors import GitHubRejected, GitHubServerError
 from reviewbot.github.lock import default_lock_dir, pull_lock
@@ -60,6 +63,7 @@ def post_review(
     opts = options or PostOptions()
     with pull_lock(opts.lock_dir, client.repo, number):
         state = read_state(client, number, opts.bot)
+        review = replace(review, findings=tuple(carry_over(review.findings, state.fingerprints)))
 
         def build(demote: Mapping[str, str]) -> ReviewPayload:
             payload_options = PayloadOptions(

@@ -1,11 +1,13 @@
 """SARIF 2.1.0 report for GitHub code scanning and other SARIF viewers.
 
 One run; one rule per category (``reviewbot/<category>``); partialFingerprints carry the finding's
-rebase-stable fingerprint. SARIF describes the current files, so findings on removed (LEFT) lines
-point at the file without a region and say the old line in the message. Chunk errors, skipped files
-and cut-off outputs become toolExecutionNotifications; ``executionSuccessful`` is false when any
-chunk failed. GitHub accepts at most 25,000 results per run: beyond that the most severe are kept
-and a notification says how many were left out.
+rebase-stable fingerprint (``reviewbot.fingerprint``) under ``FINGERPRINT_KEY``, whose version
+goes up whenever what the fingerprint hashes changes (SARIF 2.1.0, section 3.27.17). SARIF
+describes the current files, so findings on removed (LEFT) lines point at the file without a
+region and say the old line in the message. Chunk errors, skipped files and cut-off outputs become
+toolExecutionNotifications; ``executionSuccessful`` is false when any chunk failed. GitHub accepts
+at most 25,000 results per run: beyond that the most severe are kept and a notification says how
+many were left out.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from reviewbot.types import Finding, Placement, Review, Side
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 GITHUB_MAX_RESULTS = 25_000  # per run, GitHub code scanning's upload limit
+# Versioned: the SARIF consumer compares fingerprints only under one key.
+FINGERPRINT_KEY = "reviewbot/v2"
 
 
 class SarifReporter:
@@ -78,7 +82,7 @@ def _result(finding: Finding, rule_index: int) -> dict[str, Any]:
     }
     if finding.path:
         result["locations"] = [{"physicalLocation": _physical_location(finding)}]
-    result["partialFingerprints"] = {"reviewbot/v1": finding.fingerprint}
+    result["partialFingerprints"] = {FINGERPRINT_KEY: finding.fingerprint}
     properties = {
         "category": finding.category,
         "severity": finding.severity.value,

@@ -110,7 +110,8 @@ def test_audit_writes_a_valid_sarif_report(polyglot: Path, scripted_server: Any)
         ("web/util.js", 4, "warning"),
         ("web/util.js", 10, "warning"),
     ]
-    assert all(len(r["partialFingerprints"]["reviewbot/v1"]) == 16 for r in results)
+    fingerprints = [r["partialFingerprints"]["reviewbot/v2"] for r in results]
+    assert all(len(fp) == 24 for fp in fingerprints) and len(set(fingerprints)) == len(results)
     assert len(scripted_server.chat_requests) == UNITS
     assert len(stored_keys(state)) == UNITS
 

@@ -107,3 +107,27 @@ def test_moving_keeps_a_finding_of_a_unit_that_did_not_move_but_whose_import_did
     stored = place_findings([raw(4)], unit(9))
     moved = move_finding(stored[0], 9, unit(9, ((3, "import os"), (7, "import sys"))))
     assert (moved.line, moved.note) == (7, "line 7 is outside the audited unit (lines 9-14)")
+
+
+def test_moving_reads_the_record_not_the_note() -> None:
+    stored = place_findings([raw(3), raw(40), raw(12, quote="x = f(1)", message="q")], unit(9))
+    assert stored[2].note == "moved from line 12: quoted code found at line 14"
+    # Reworded notes (as a later version might word them) do not change what moving does.
+    reworded = tuple(replace(f, note="(old wording)") for f in stored)
+    moved = tuple(
+        move_finding(f, 9, unit(12, ((3, "import os"), (5, "import sys")))) for f in reworded
+    )
+    assert where(moved) == [
+        ("inline", 3, None, "line 3 is outside the audited unit (lines 12-17)"),
+        ("file", None, None, "the model gave line 43, outside the audited unit (lines 12-17)"),
+        ("inline", 17, None, "moved from line 15: quoted code found at line 17"),
+    ]
+    # Stated numbers move with the unit; the import line finding follows its import.
+    assert [f.anchoring.said_line for f in moved if f.anchoring] == [6, 43, 15]
+    assert [f.fingerprint for f in moved] == [f.fingerprint for f in stored]
+
+
+def test_a_finding_stored_without_a_record_moves_and_keeps_its_note() -> None:
+    (stored,) = place_findings([raw(10)], unit(9))
+    old = replace(stored, anchoring=None, note="as stored")
+    assert where((move_finding(old, 9, unit(12)),)) == [("inline", 13, None, "as stored")]

@@ -9,6 +9,7 @@ import pytest
 from prcase import NUMBER, PullRequest, finding
 
 from reviewbot.github.errors import GitHubRateLimited
+from reviewbot.github.markers import fingerprints_in
 
 LEAK = finding(6, "The file handle is never closed.", quote="handle = open(path)")
 REMOVED = finding(24, "The in-place add was clearer.", side="LEFT", quote="result += x")
@@ -200,3 +201,65 @@ def test_incremental_reviews_only_new_commits_and_skips_a_reviewed_head(
     assert code == 0
     assert writes(pull_request) == []
     assert f"{pull_request.head[:12]} was already reviewed" in pull_request.last_stderr
+
+
+VALIDATE = finding(6, "`path` is never validated.", quote="handle = open(path)")
+
+
+def test_two_findings_on_one_line_are_both_posted_and_a_rerun_posts_nothing(
+    pull_request: PullRequest,
+) -> None:
+    code, _ = pull_request.run(LEAK, VALIDATE)
+    assert code == 0, pull_request.last_stderr
+    comments = pull_request.gh.review_comments
+    assert sorted((c["line"], c["body"].splitlines()[0]) for c in comments) == [
+        (6, "**warning** (bug): The file handle is never closed."),
+        (6, "**warning** (bug): `path` is never validated."),
+    ]
+    assert len({fingerprints_in(c["body"])[0] for c in comments}) == 2
+    pull_request.gh.requests.clear()
+    pull_request.run(VALIDATE, LEAK)
+    assert writes(pull_request) == []
+
+
+def test_a_new_finding_on_a_commented_line_is_posted(pull_request: PullRequest) -> None:
+    pull_request.run(LEAK)
+    pull_request.gh.requests.clear()
+    code, _ = pull_request.run(LEAK, VALIDATE)
+    assert code == 0, pull_request.last_stderr
+    posted = pull_request.gh.posted_reviews()
+    assert [(c["line"], c["body"].splitlines()[0]) for c in posted[1]["comments"]] == [
+        (6, "**warning** (bug): `path` is never validated.")
+    ]
+    assert [w for w in writes(pull_request) if w[0] == "DELETE"] == []
+
+
+def test_a_reworded_finding_keeps_its_comment(pull_request: PullRequest) -> None:
+    pull_request.run(LEAK, VALIDATE)
+    gh = pull_request.gh
+    ids = sorted(c["id"] for c in gh.review_comments)
+    gh.requests.clear()
+    # Lightly reworded (same key words), and rewritten: neither is posted again nor deleted.
+    light = finding(6, "file handle never closed", quote="handle = open(path)")
+    rewritten = finding(6, "Nothing checks where `path` points.", quote="handle = open(path)")
+    code, _ = pull_request.run(light, rewritten)
+    assert code == 0, pull_request.last_stderr
+    assert [w for w in writes(pull_request) if w[1] != f"/issues/comments/{_summary_id(gh)}"] == []
+    assert sorted(c["id"] for c in gh.review_comments) == ids
+
+
+def test_push_above_two_findings_on_one_line_posts_nothing(pull_request: PullRequest) -> None:
+    pull_request.run(LEAK, VALIDATE)
+    app = (pull_request.repo / "app.py").read_text()
+    pull_request.push('"""Helpers."""\n\n' + app)
+    pull_request.gh.requests.clear()
+    moved = [dict(f, line=8) for f in (LEAK, VALIDATE)]
+    code, _ = pull_request.run(*moved)
+    assert code == 0, pull_request.last_stderr
+    assert pull_request.gh.posted_reviews()[1:] == []
+    assert [w for w in writes(pull_request) if w[0] == "DELETE"] == []
+
+
+def _summary_id(gh: object) -> int:
+    [summary] = gh.issue_comments  # type: ignore[attr-defined]
+    return int(summary["id"])

@@ -65,7 +65,7 @@ def test_results(review: Review) -> None:
                     }
                 }
             ],
-            "partialFingerprints": {"reviewbot/v1": "fp-inline"},
+            "partialFingerprints": {"reviewbot/v2": "fp-inline"},
             "properties": {"category": "bug", "severity": "error", "placement": "inline"},
             "fixes": [
                 {
@@ -92,7 +92,7 @@ def test_results(review: Review) -> None:
             "level": "warning",
             "message": {"text": "Parsing and I/O are mixed in one function."},
             "locations": [{"physicalLocation": {"artifactLocation": SRC_APP}}],
-            "partialFingerprints": {"reviewbot/v1": "fp-file"},
+            "partialFingerprints": {"reviewbot/v2": "fp-file"},
             "properties": {"category": "design", "severity": "warning", "placement": "file"},
         },
         {
@@ -101,7 +101,7 @@ def test_results(review: Review) -> None:
             "level": "note",
             "message": {"text": "The removed check guarded against None. (on removed line 30)"},
             "locations": [{"physicalLocation": {"artifactLocation": SRC_APP}}],
-            "partialFingerprints": {"reviewbot/v1": "fp-left"},
+            "partialFingerprints": {"reviewbot/v2": "fp-left"},
             "properties": {
                 "category": "style",
                 "severity": "info",
@@ -114,7 +114,7 @@ def test_results(review: Review) -> None:
             "ruleIndex": 4,
             "level": "warning",
             "message": {"text": "The change adds no tests."},
-            "partialFingerprints": {"reviewbot/v1": "fp-summary"},
+            "partialFingerprints": {"reviewbot/v2": "fp-summary"},
             "properties": {"category": "tests", "severity": "warning", "placement": "summary"},
         },
         {
@@ -133,7 +133,7 @@ def test_results(review: Review) -> None:
                     }
                 }
             ],
-            "partialFingerprints": {"reviewbot/v1": "fp-fenced"},
+            "partialFingerprints": {"reviewbot/v2": "fp-fenced"},
             "properties": {"category": "security", "severity": "critical", "placement": "inline"},
             "fixes": [
                 {
