@@ -217,7 +217,7 @@ class Anchoring:
     """How a finding was placed, as data: what the model stated and what placing did with it.
 
     ``Finding.note`` says the same in words for people and is rendered from this record
-    (``anchor.anchor_note``); code reads this record, never the note.
+    (``anchor_note.anchor_note``); code reads this record, never the note.
 
     said_path / said_side / quote: as the model stated them.
     said_line / said_end_line: the stated first and last line (1-based, numbering of

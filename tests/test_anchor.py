@@ -6,7 +6,8 @@ from dataclasses import replace
 
 import pytest
 
-from reviewbot.anchor import anchor_finding, anchor_findings, anchor_note
+from reviewbot.anchor import anchor_finding, anchor_findings
+from reviewbot.anchor_note import anchor_note
 from reviewbot.fingerprint import fingerprint, next_fingerprint, spot_of
 from reviewbot.types import (
     Anchoring,

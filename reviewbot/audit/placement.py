@@ -28,7 +28,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
-from reviewbot.anchor import anchor_finding, anchor_note, drop_duplicates
+from reviewbot.anchor import anchor_finding, drop_duplicates
+from reviewbot.anchor_note import anchor_note
 from reviewbot.audit.units import Unit
 from reviewbot.fingerprint import number_repeats
 from reviewbot.suggestions import fit_suggestion
