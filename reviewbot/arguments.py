@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from reviewbot import __version__
 
@@ -27,6 +28,50 @@ CONFIG_FLAGS = (
     "output",
     "fail_on",
 )
+
+
+class _Formatter(argparse.HelpFormatter):
+    """argparse's help formatter without ``shutil``: argparse builds one per ``add_argument``
+    (to check the metavar), and the stock one imports ``shutil`` (with bz2, lzma and zlib) for
+    the terminal width, several ms of the hook's start-up. The width is found as
+    ``shutil.get_terminal_size`` finds it: ``$COLUMNS``, else the terminal, else 80."""
+
+    def __init__(
+        self,
+        prog: str,
+        indent_increment: int = 2,
+        max_help_position: int = 24,
+        width: int | None = None,
+    ) -> None:
+        if width is None:
+            width = _columns() - 2
+        super().__init__(prog, indent_increment, max_help_position, width)
+
+
+def _columns() -> int:
+    import os
+    import sys
+
+    try:
+        columns = int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        columns = 0
+    if columns > 0:
+        return columns
+    stdout = sys.__stdout__
+    try:
+        return (stdout is not None and os.get_terminal_size(stdout.fileno()).columns) or 80
+    except (AttributeError, ValueError, OSError):
+        return 80
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser using ``_Formatter``; sub-parsers inherit the class (argparse makes them
+    with ``type(parent)``), so every help text is formatted alike."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _Formatter)
+        super().__init__(*args, **kwargs)
 
 
 def path(text: str) -> object:
@@ -235,7 +280,7 @@ def command_of(argv: Sequence[str]) -> str | None:
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The parser for ``command`` alone, or for every command when None."""
-    parser = argparse.ArgumentParser(
+    parser: argparse.ArgumentParser = _Parser(
         prog="reviewbot", description="Code review with a local language model."
     )
     parser.add_argument("--version", action="version", version=f"reviewbot {__version__}")

@@ -1,27 +1,31 @@
 """Command-line wiring only: parse options, build typed inputs, call ``reviewbot.commands``.
 
 Heavy modules (HTTP clients, templates, engines, GitHub) are imported inside the command
-functions so that ``reviewbot hook`` with nothing to review starts fast.
+functions so that ``reviewbot hook`` with nothing to review starts fast; ``hook FILE...``, as
+pre-commit runs it, does not even build the argument parser.
 """
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from reviewbot.arguments import build_parser, command_of, config_flags
 from reviewbot.error_handler import EXIT_USAGE, run_guarded
 
 if TYPE_CHECKING:
+    import argparse
     from pathlib import Path
 
 
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
     env = os.environ if environ is None else environ
     words = sys.argv[1:] if argv is None else list(argv)
+    if _plain_hook(words):
+        return run_guarded(lambda: _run_hook(words[1:], env))
+    from reviewbot.arguments import build_parser, command_of
+
     parser = build_parser(command_of(words))
     args = parser.parse_args(words)
     if args.command is None:
@@ -30,14 +34,25 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     return run_guarded(lambda: _COMMANDS[args.command](args, env))
 
 
+def _plain_hook(words: Sequence[str]) -> bool:
+    """``hook FILE...`` without options: how pre-commit runs the hook on every commit. It needs
+    no parser (argparse and building it cost several ms of a hook that should be instant); the
+    parser would give the same, every hook option unset (tests/test_cli.py checks)."""
+    return bool(words) and words[0] == "hook" and not any(w.startswith("-") for w in words[1:])
+
+
 def _cwd(args: argparse.Namespace) -> Path:
+    return _resolved(args.cwd)
+
+
+def _resolved(cwd: Path | None) -> Path:
     from pathlib import Path
 
-    start: Path = args.cwd or Path.cwd()
-    return start.resolve()
+    return (cwd or Path.cwd()).resolve()
 
 
 def _review(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
+    from reviewbot.arguments import config_flags
     from reviewbot.commands import review
 
     return review.run_cli(
@@ -51,6 +66,7 @@ def _review(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
 
 
 def _serve(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
+    from reviewbot.arguments import config_flags
     from reviewbot.commands import serve
     from reviewbot.commands.setup import load_for
 
@@ -66,21 +82,47 @@ def _serve(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
 
 
 def _hook(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
-    from reviewbot.commands import hook_gate
-
-    ranged = bool(args.from_ref or environ.get("PRE_COMMIT_FROM_REF"))
-    if hook_gate.nothing_to_do(args.paths, ranged=ranged, environ=environ, err=sys.stderr):
-        return 0
-    from reviewbot.commands import hook
+    from reviewbot.arguments import config_flags
 
     flags = config_flags(args)
     flags.update(
         deadline=args.deadline, on_unavailable=args.on_unavailable, cache_dir=args.cache_dir
     )
-    target = hook.target_from(args.paths, args.from_ref, args.to_ref, environ)
-    if args.push and target.from_ref is None:
+    return _run_hook(
+        args.paths,
+        environ,
+        from_ref=args.from_ref,
+        to_ref=args.to_ref,
+        push=args.push,
+        flags=flags,
+        cwd=args.cwd,
+    )
+
+
+def _run_hook(
+    paths: Sequence[str],
+    environ: Mapping[str, str],
+    *,
+    from_ref: str | None = None,
+    to_ref: str | None = None,
+    push: bool = False,
+    flags: Mapping[str, object] | None = None,
+    cwd: Path | None = None,
+) -> int:
+    """``reviewbot hook``; the defaults are the unset options."""
+    from reviewbot.commands import hook_gate
+
+    ranged = bool(from_ref or environ.get("PRE_COMMIT_FROM_REF"))
+    if hook_gate.nothing_to_do(paths, ranged=ranged, environ=environ, err=sys.stderr):
+        return 0
+    from reviewbot.commands import hook
+
+    target = hook.target_from(paths, from_ref, to_ref, environ)
+    if push and target.from_ref is None:
         return hook.push_without_range(sys.stderr)
-    return hook.run(target, cwd=_cwd(args), flags=flags, environ=environ, abandon=hook.hard_exit)
+    return hook.run(
+        target, cwd=_resolved(cwd), flags=flags or {}, environ=environ, abandon=hook.hard_exit
+    )
 
 
 def _install_hooks(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
@@ -91,6 +133,7 @@ def _install_hooks(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
 
 
 def _pr(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
+    from reviewbot.arguments import config_flags
     from reviewbot.commands import pr
 
     flags = {**config_flags(args), "max_inline_comments": args.max_inline_comments}
@@ -105,6 +148,7 @@ def _pr(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
 
 
 def _webhook(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
+    from reviewbot.arguments import config_flags
     from reviewbot.commands import webhook
 
     options = webhook.WebhookArgs(
@@ -117,6 +161,7 @@ def _webhook(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
 
 
 def _audit_options(args: argparse.Namespace) -> tuple[dict[str, object], Any]:
+    from reviewbot.arguments import config_flags
     from reviewbot.audit.plan import Shard
     from reviewbot.commands.audit import HTML, AuditOptions
     from reviewbot.types import Severity
@@ -154,6 +199,7 @@ def _report(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
 
 
 def _bench(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
+    from reviewbot.arguments import config_flags
     from reviewbot.commands import bench, bench_args
 
     options = bench_args.from_namespace(args)

@@ -98,11 +98,9 @@ def run(
     """
     out = stdout if stdout is not None else sys.stdout
     err = stderr if stderr is not None else sys.stderr
-    from reviewbot.commands.setup import load_for, repo_relative
+    from reviewbot.commands.setup import repo_relative
 
-    config, repo = load_for(cwd, flags, environ, stderr=err)
-    if repo is None:
-        raise GitError("reviewbot hook must run inside a git repository (pre-commit runs it there)")
+    config, repo = _load(cwd, flags, environ, err)
     paths = [repo_relative(cwd, repo, p) for p in target.paths]
     if paths:
         # by name alone (include/exclude, lockfiles, vendored...), before running git
@@ -125,6 +123,23 @@ def run(
 
     write_report(review, config, files=files, stdout=out, environ=environ)
     return _exit_code(review, config, target, err)
+
+
+def _load(
+    cwd: Path, flags: Mapping[str, object], environ: Mapping[str, str], err: TextIO
+) -> tuple[Config, Path]:
+    """``setup.load_for`` less its logging set-up, which waits for the model phase: nothing
+    before it logs, and importing ``logging`` would cost the cache-hit path several ms."""
+    from reviewbot.commands.setup import find_repo
+    from reviewbot.config_load import load_config
+
+    repo = find_repo(cwd)
+    config, warnings = load_config(repo, environ=environ, flags=flags)
+    for warning in warnings:
+        say(err, f"warning: {warning}")
+    if repo is None:
+        raise GitError("reviewbot hook must run inside a git repository (pre-commit runs it there)")
+    return config, repo
 
 
 def _diff_files(
@@ -180,6 +195,9 @@ def _review(
         if cached is not None:
             say(err, f"{plural(cache.hits, 'file')} from the cache, no model call")
             return cached
+    from reviewbot.commands.setup import show_log
+
+    show_log(err)  # backends and the pipeline warn through logging
     try:
         review = within_deadline(
             lambda: _model_review(files, skipped, config, repo, cache), config.deadline
