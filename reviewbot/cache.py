@@ -1,6 +1,6 @@
 """The result cache: a file's findings, keyed by exactly what decided them.
 
-A key is the SHA-256 of the settings that shape a review (``settings_digest``: backend, model,
+A key is the SHA-256 of the settings that shape a review (``cache_settings``: backend, model,
 server, generation settings, instructions, the prompt templates, reviewbot's version) and of the
 file's reviewed content, its line-numbered diff text with context
 (``reviewbot.diff_text.format_file_diff``). Re-running on an unchanged staged diff (an aborted
@@ -20,35 +20,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import reviewbot
 from reviewbot.anchor import merge_findings
-from reviewbot.config import Config, answer_settings
+from reviewbot.cache_settings import review_settings
+from reviewbot.config import Config
 from reviewbot.diff_text import format_file_diff
 from reviewbot.filters import filter_files
-from reviewbot.prompt_files import prompt_dirs, template_digest
 from reviewbot.store import DEFAULT_CACHE_BYTES, Store, StoreError
 from reviewbot.types import FileDiff, Finding, Placement, Review, Severity, Side, Skipped, Stats
-
-# Bump when the cached value's shape or the meaning of a key changes: old rows then miss.
-CACHE_FORMAT = 1
-
-
-def settings_digest(config: Config, templates: str) -> str:
-    """sha256 hex of everything besides the diff that decides a file's findings.
-
-    templates: ``prompt_files.template_digest`` of the prompt templates in use. The server URL
-    counts for the openai backend: two servers may serve different weights under one model name.
-    """
-    server = config.base_url if config.backend == "openai" else ""
-    parts = {
-        "format": CACHE_FORMAT,
-        "reviewbot": reviewbot.__version__,
-        **answer_settings(config),
-        "server": server,
-        "templates": templates,
-    }
-    text = json.dumps(parts, sort_keys=True)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def file_key(settings: str, file: FileDiff) -> str:
@@ -59,7 +37,8 @@ def file_key(settings: str, file: FileDiff) -> str:
 
 
 def encode_findings(findings: Iterable[Finding]) -> str:
-    """JSON of ``{"findings": [...]}``, each finding shaped as ``serialize.finding_to_dict``."""
+    """JSON of ``{"findings": [...]}``, each finding shaped as ``serialize.finding_to_dict``
+    less ``anchoring`` (placement provenance, which only audits read)."""
     rows = [
         {
             "path": f.path,
@@ -153,14 +132,6 @@ class ResultCache:
             )
         except StoreError as exc:
             self.problem = str(exc)
-
-
-def review_settings(config: Config, repo: Path | None) -> str:
-    """``settings_digest`` of ``config`` with the templates a review of ``repo`` renders.
-
-    Raises ConfigError for a ``prompt_dir`` that is not a directory (``prompt_files.prompt_dirs``).
-    """
-    return settings_digest(config, template_digest(prompt_dirs(repo, config)))
 
 
 def open_cache(config: Config, repo: Path | None) -> ResultCache:

@@ -116,12 +116,13 @@ def _run_hook(
     if hook_gate.nothing_to_do(paths, ranged=ranged, environ=environ, err=sys.stderr):
         return 0
     from reviewbot.commands import hook
+    from reviewbot.commands.hook_deadline import hard_exit
 
     target = hook.target_from(paths, from_ref, to_ref, environ)
     if push and target.from_ref is None:
         return hook.push_without_range(sys.stderr)
     return hook.run(
-        target, cwd=_resolved(cwd), flags=flags or {}, environ=environ, abandon=hook.hard_exit
+        target, cwd=_resolved(cwd), flags=flags or {}, environ=environ, abandon=hard_exit
     )
 
 

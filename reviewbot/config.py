@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from reviewbot.types import Severity
+from reviewbot.severity import Severity
 
 
 @dataclass(frozen=True)

@@ -22,15 +22,17 @@ from typing import Any
 
 from reviewbot.config import Config
 from reviewbot.errors import ConfigError
-from reviewbot.types import Severity
+from reviewbot.severity import Severity
 
 ENV_PREFIX = "REVIEWBOT_"
 SECRETS = frozenset({"api_key"})
 # REVIEWBOT_* variables that are not settings (hooks, serve and webhook secrets): no warning.
 NOT_SETTINGS = frozenset({"REVIEWBOT_SKIP", "REVIEWBOT_SERVE_API_KEY", "REVIEWBOT_WEBHOOK_SECRET"})
-_HINTS = typing.get_type_hints(Config)
-# Settable fields and their type hints; ``source`` is set by the loader, not by users.
-FIELDS: dict[str, object] = {f.name: _HINTS[f.name] for f in fields(Config) if f.name != "source"}
+# Settable fields and their annotations as config.py writes them ("int | None", "Path | None",
+# "tuple[str, ...]": strings, under ``from __future__ import annotations``; read as text, since
+# evaluating them with typing.get_type_hints costs the hook's fast path milliseconds).
+# ``source`` is set by the loader, not by users.
+FIELDS: dict[str, str] = {f.name: str(f.type) for f in fields(Config) if f.name != "source"}
 CHOICES: dict[str, tuple[str, ...]] = {
     "structured_output": (
         "auto",
@@ -233,7 +235,7 @@ def _convert(name: str, s: _Setting) -> object:
     if isinstance(raw, str) and raw.strip().lower() in _none_words(kind, optional):
         return None
     try:
-        value = _CONVERTERS[_kind_name(kind)](raw, s.base_dir)
+        value = _CONVERTERS[kind](raw, s.base_dir)
     except (ValueError, TypeError):
         value = _INVALID
     if isinstance(value, str) and name in CHOICES:
@@ -253,26 +255,23 @@ def _convert(name: str, s: _Setting) -> object:
 _INVALID = object()
 
 
-def _kind_name(kind: object) -> str:
-    if typing.get_origin(kind) is tuple:
-        return "tuple"
-    return getattr(kind, "__name__", str(kind))
+def _field_kind(name: str) -> tuple[str, bool]:
+    """(the name of the field's type without None: "int", "Path", "tuple"..., whether None is
+    allowed), from its annotation. Raises ValueError for an annotation of another shape (a
+    test reads every field)."""
+    parts = [part.strip() for part in FIELDS[name].split("|")]
+    kinds = [part for part in parts if part != "None"]
+    if len(kinds) != 1 or len(parts) - len(kinds) > 1:
+        raise ValueError(f"Config.{name}: annotation {FIELDS[name]!r} is not 'T' or 'T | None'")
+    kind = "tuple" if kinds[0].startswith("tuple[") else kinds[0]
+    return kind, len(parts) > 1
 
 
-def _field_kind(name: str) -> tuple[object, bool]:
-    """(the type without None, whether None is allowed) of a Config field."""
-    hint = FIELDS[name]
-    args = typing.get_args(hint)
-    if type(None) in args:
-        return next(a for a in args if a is not type(None)), True
-    return hint, False
-
-
-def _none_words(kind: object, optional: bool) -> frozenset[str]:
+def _none_words(kind: str, optional: bool) -> frozenset[str]:
     """Strings meaning None; not for strings and paths, where "none" may be a real value."""
-    if not optional or kind in (str, Path):
+    if not optional or kind in ("str", "Path"):
         return frozenset()
-    return frozenset({"none", "auto"}) if kind is bool else frozenset({"none"})
+    return frozenset({"none", "auto"}) if kind == "bool" else frozenset({"none"})
 
 
 def _allowed(name: str) -> str:
@@ -282,7 +281,7 @@ def _allowed(name: str) -> str:
     elif name in RANGES:
         text = RANGES[name][1]
     else:
-        text = _DESCRIPTIONS[_kind_name(kind)]
+        text = _DESCRIPTIONS[kind]
     words = sorted(_none_words(kind, optional))
     return text + (f" or {'/'.join(words)}" if words else "")
 

@@ -12,7 +12,7 @@ ReviewbotError
  ├── BackendError           an engine or server failed
  │    ├── BackendUnavailable  cannot be reached / not installed / no GPU (retrying won't help now)
  │    └── BackendTimeout      no answer within the deadline
- │         └── DeadlineExceeded   the hook's total deadline passed (commands/hook.py)
+ │         └── DeadlineExceeded   the hook's total deadline passed (commands/hook_deadline.py)
  │
  │   Errors of one edge live next to it:
  ├── StoreError             the SQLite result cache (store.py)

@@ -1,7 +1,7 @@
 """Which files of a diff are reviewed, and why the others are not.
 
 ``filter_files`` keeps the files a model should read and lists every other one with a reason, so
-nothing disappears silently. Globs follow .gitignore conventions (see ``compile_glob``).
+nothing disappears silently. Globs follow .gitignore conventions (``path_filter.compile_glob``).
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable, Sequence
 
 from reviewbot.config import Config
+from reviewbot.path_filter import glob_reason
 from reviewbot.path_rules import name_reason
 from reviewbot.types import FileDiff, FileStatus, LineKind, Skipped
 
@@ -31,7 +32,7 @@ def filter_files(files: Sequence[FileDiff], config: Config) -> tuple[list[FileDi
     counted). The first rule that applies gives the reason, e.g. ``"binary file"``,
     ``"deleted"``, ``"lockfile"``, ``"excluded by pattern vendor/"``.
     """
-    rules = [*_glob_rules(config), _structure, _by_path, *_content_rules(config)]
+    rules = [_glob_rule(config), _structure, _by_path, *_content_rules(config)]
     kept: list[FileDiff] = []
     skipped: list[Skipped] = []
     for file in files:
@@ -43,35 +44,13 @@ def filter_files(files: Sequence[FileDiff], config: Config) -> tuple[list[FileDi
     return kept, skipped
 
 
-def skip_reason_for_path(path: str, config: Config) -> str | None:
-    """Why ``path`` (repository-relative, ``/``-separated) is not reviewed, judging by its name
-    alone, or None: the include/exclude globs, lockfiles, vendored, generated and minified names,
-    with the same reasons ``filter_files`` gives. Content rules (binary, markers, size) need the
-    file itself and are not applied."""
-    probe = FileDiff(path=path, old_path=None, status=FileStatus.MODIFIED)
-    for rule in (*_glob_rules(config), _by_path):
-        reason = rule(probe)
-        if reason is not None:
-            return reason
-    return None
+def _glob_rule(config: Config) -> _Rule:
+    reason = glob_reason(config)
 
+    def by_globs(file: FileDiff) -> str | None:
+        return reason(file.path)
 
-def _glob_rules(config: Config) -> list[_Rule]:
-    include = [compile_glob(pattern) for pattern in config.include]
-    exclude = [(pattern, compile_glob(pattern)) for pattern in config.exclude]
-
-    def not_included(file: FileDiff) -> str | None:
-        if include and not any(regex.fullmatch(file.path) for regex in include):
-            return "not matched by include"
-        return None
-
-    def excluded(file: FileDiff) -> str | None:
-        for pattern, regex in exclude:
-            if regex.fullmatch(file.path):
-                return f"excluded by pattern {pattern}"
-        return None
-
-    return [not_included, excluded]
+    return by_globs
 
 
 def _structure(file: FileDiff) -> str | None:
@@ -125,61 +104,3 @@ def _content_rules(config: Config) -> list[_Rule]:
         return f"too large ({size} bytes > {limit})" if size > limit else None
 
     return [_marker, _minified, too_large]
-
-
-def compile_glob(pattern: str) -> re.Pattern[str]:
-    """A glob over repository-relative paths -> a regex to ``fullmatch``, as in .gitignore.
-
-    ``*`` and ``?`` never cross ``/``; ``**`` as a whole segment spans any number of
-    directories (``src/**/*.py`` matches ``src/a.py`` and ``src/x/y/a.py``); ``[abc]``,
-    ``[!abc]`` are classes. A pattern without a ``/`` (except a trailing one) matches at any
-    depth (``*.py``, ``vendor/``); otherwise it is anchored at the root (a leading ``/`` only
-    anchors). A pattern that names a directory also matches everything under it.
-    """
-    anchored = "/" in pattern.rstrip("/")
-    body = pattern.strip("/") if anchored else pattern.rstrip("/")
-    prefix = "" if anchored else "(?:.*/)?"
-    return re.compile(prefix + _translate(body) + "(?:/.*)?")
-
-
-def _translate(pattern: str) -> str:
-    out: list[str] = []
-    i, n = 0, len(pattern)
-    while i < n:
-        char = pattern[i]
-        segment_start = i == 0 or pattern[i - 1] == "/"
-        if pattern.startswith("**", i) and segment_start and pattern[i + 2 : i + 3] in ("", "/"):
-            out.append("(?:.*/)?" if i + 2 < n else ".*")
-            i += 3
-        elif char == "*":
-            while i < n and pattern[i] == "*":  # "**" inside a segment is a plain "*"
-                i += 1
-            out.append("[^/]*")
-        elif char == "?":
-            out.append("[^/]")
-            i += 1
-        elif char == "[":
-            regex, i = _char_class(pattern, i)
-            out.append(regex)
-        else:
-            out.append(re.escape(char))
-            i += 1
-    return "".join(out)
-
-
-def _char_class(pattern: str, start: int) -> tuple[str, int]:
-    """``[...]`` at ``start`` -> (regex, index after it); an unclosed ``[`` is literal."""
-    j = start + 1
-    if pattern[j : j + 1] == "!":
-        j += 1
-    if pattern[j : j + 1] == "]":  # a "]" first in the class is a member
-        j += 1
-    end = pattern.find("]", j)
-    if end < 0:
-        return re.escape("["), start + 1
-    members = pattern[start + 1 : end].replace("\\", "\\\\")
-    if members.startswith("!"):
-        return f"[^/{members[1:]}]", end + 1
-    if members.startswith("^"):
-        members = "\\" + members
-    return f"[{members}]", end + 1

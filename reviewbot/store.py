@@ -20,6 +20,7 @@ from reviewbot.sqlite_open import open_database
 
 FILE_NAME = "reviewbot.sqlite3"
 DEFAULT_CACHE_BYTES = 64 * 1024 * 1024  # bytes of cached values kept; least recently used go
+USED_RESOLUTION_SECONDS = 3600.0  # a row's "used" stamp is refreshed at most this often
 
 # Each entry: the statements of one migration, run in one transaction (sqlite_open).
 MIGRATIONS: list[tuple[str, ...]] = [
@@ -120,17 +121,20 @@ class Store:
     def get_result(self, key: str) -> str | None:
         """The value stored under ``key``, marking it used now; None when absent.
 
-        Raises StoreError when the database cannot be read or written.
+        The mark is written only when the last one is ``USED_RESOLUTION_SECONDS`` old: a hit
+        then only reads (no write lock, no journal write), and eviction's least-recently-used
+        order is exact to within that time. Raises StoreError when the database cannot be read
+        or written.
         """
         try:
             row = self._conn.execute(
-                "SELECT value FROM result_cache WHERE key = ?", (key,)
+                "SELECT value, used FROM result_cache WHERE key = ?", (key,)
             ).fetchone()
             if row is None:
                 return None
-            self._conn.execute(
-                "UPDATE result_cache SET used = ? WHERE key = ?", (self._clock(), key)
-            )
+            now = self._clock()
+            if now - float(row[1]) >= USED_RESOLUTION_SECONDS:
+                self._conn.execute("UPDATE result_cache SET used = ? WHERE key = ?", (now, key))
         except sqlite3.Error as exc:
             raise self._error("read", exc) from exc
         return str(row[0])

@@ -10,6 +10,9 @@ import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+# Re-exported: it lives apart so that reviewbot.config stays light.
+from reviewbot.severity import Severity as Severity
+
 
 class LineKind(str, enum.Enum):
     ADD = "add"
@@ -29,28 +32,6 @@ class FileStatus(str, enum.Enum):
 class Side(str, enum.Enum):
     LEFT = "LEFT"
     RIGHT = "RIGHT"
-
-
-class Severity(str, enum.Enum):
-    """Ordered scale, lowest first. ``sarif_level`` maps onto SARIF 2.1.0 ``result.level``."""
-
-    INFO = "info"
-    WARNING = "warning"
-    ERROR = "error"
-    CRITICAL = "critical"
-
-    @property
-    def rank(self) -> int:
-        return _SEVERITY_ORDER.index(self)
-
-    @property
-    def sarif_level(self) -> str:
-        return {"info": "note", "warning": "warning", "error": "error", "critical": "error"}[
-            self.value
-        ]
-
-
-_SEVERITY_ORDER = (Severity.INFO, Severity.WARNING, Severity.ERROR, Severity.CRITICAL)
 
 
 class Category(str, enum.Enum):

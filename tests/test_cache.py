@@ -17,9 +17,8 @@ from reviewbot.cache import (
     file_key,
     open_cache,
     review_from_cache,
-    review_settings,
-    settings_digest,
 )
+from reviewbot.cache_settings import review_settings, settings_digest
 from reviewbot.config import Config
 from reviewbot.diff import parse_diff
 from reviewbot.prompt_files import default_prompt_dir, template_digest

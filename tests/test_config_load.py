@@ -270,3 +270,17 @@ def test_a_gguf_model_implies_the_llamacpp_backend_unless_one_is_set(tmp_path: P
     flags = {"model": "/m/coder.gguf", "backend": "fake"}
     assert load_config(tmp_path, environ={}, flags=flags)[0].backend == "fake"
     assert load_config(tmp_path, environ={}, flags={"model": "qwen"})[0].backend == "openai"
+
+
+def test_every_settable_field_has_a_converter_and_a_description() -> None:
+    """The loader reads Config's annotations as text: every one must be 'T' or 'T | None' with
+    a known T, so no field is left without conversion or message."""
+    from reviewbot import config_load
+
+    kinds = {name: config_load._field_kind(name) for name in config_load.FIELDS}
+    assert {kind for kind, _ in kinds.values()} == set(config_load._CONVERTERS)
+    assert kinds["fail_on"] == ("Severity", True)
+    assert kinds["include"] == ("tuple", False)
+    assert kinds["chat_template"] == ("Path", True)
+    assert kinds["temperature"] == ("float", False)
+    assert all(kind in config_load._DESCRIPTIONS for kind, _ in kinds.values())

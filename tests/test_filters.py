@@ -9,8 +9,9 @@ from gitrepo import add_gitlink, commit, git, stage, write
 
 from reviewbot.config import Config
 from reviewbot.diff import parse_diff
-from reviewbot.filters import compile_glob, filter_files
+from reviewbot.filters import filter_files
 from reviewbot.git import staged_diff
+from reviewbot.path_filter import compile_glob
 from reviewbot.types import DiffLine, FileDiff, FileStatus, Hunk, LineKind, Skipped
 
 

@@ -8,17 +8,17 @@ from pathlib import Path
 
 import pytest
 
-from reviewbot.store import FILE_NAME, MIGRATIONS, Store, StoreError
+from reviewbot.store import FILE_NAME, MIGRATIONS, USED_RESOLUTION_SECONDS, Store, StoreError
 
 
 class Clock:
-    """A clock that advances one second per reading."""
+    """A clock that advances one ``USED_RESOLUTION_SECONDS`` per reading."""
 
     def __init__(self) -> None:
         self.now = 1000.0
 
     def __call__(self) -> float:
-        self.now += 1
+        self.now += USED_RESOLUTION_SECONDS
         return self.now
 
 
@@ -84,6 +84,19 @@ def test_eviction_drops_the_least_recently_used_rows(store: Store) -> None:
     assert store.get_result("a") == "x" * 10
     assert store.get_result("c") == "x" * 10
     assert store.result_stats() == (2, 20)
+
+
+def test_a_hit_refreshes_its_used_stamp_only_when_it_is_old(tmp_path: Path) -> None:
+    times = iter([100.0, 100.0 + USED_RESOLUTION_SECONDS - 1, 100.0 + USED_RESOLUTION_SECONDS])
+    with Store(tmp_path / "db.sqlite3", clock=lambda: next(times)) as store:
+        store.put_result("k", "v")  # used = 100
+        assert store.get_result("k") == "v"  # younger than the resolution: no write
+        with sqlite3.connect(store.path) as conn:
+            assert conn.execute("SELECT used FROM result_cache").fetchone() == (100.0,)
+        assert store.get_result("k") == "v"
+        with sqlite3.connect(store.path) as conn:
+            stamp = conn.execute("SELECT used FROM result_cache").fetchone()
+        assert stamp == (100.0 + USED_RESOLUTION_SECONDS,)
 
 
 def test_a_value_larger_than_the_bound_is_not_kept(store: Store) -> None:

@@ -19,8 +19,9 @@ from reviewbot import git
 from reviewbot.config import Config
 from reviewbot.encoding import decode_source
 from reviewbot.errors import ConfigError
-from reviewbot.filters import filter_files, skip_reason_for_path
+from reviewbot.filters import filter_files
 from reviewbot.languages import language_for
+from reviewbot.path_filter import skip_reason_for_path
 from reviewbot.types import DiffLine, FileDiff, FileStatus, Hunk, LineKind, Skipped
 
 # Languages that are documentation or data rather than code a reviewer audits.

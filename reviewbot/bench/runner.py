@@ -22,7 +22,7 @@ from reviewbot.backends.base import Backend
 from reviewbot.bench.benchdb import BenchDB, CaseResult
 from reviewbot.bench.casefile import Case
 from reviewbot.bench.profiles import Profile
-from reviewbot.cache import review_settings
+from reviewbot.cache_settings import review_settings
 from reviewbot.config import Config
 from reviewbot.diff import parse_diff
 from reviewbot.errors import BackendTimeout, ConfigError

@@ -17,22 +17,27 @@ Exit: 0 pass; 1 a finding at or above ``fail_on`` (default: never), or no review
 
 from __future__ import annotations
 
-import os
+import io
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from reviewbot.cache_settings import review_settings
+from reviewbot.color import use_color
+from reviewbot.commands import hook_replay
 from reviewbot.commands.hook_gate import plural, say
+from reviewbot.commands.hook_replay import Replay, replay_key
 from reviewbot.config import Config
 from reviewbot.error_handler import EXIT_FAIL, EXIT_OK
 from reviewbot.errors import BackendTimeout, BackendUnavailable, ConfigError, GitError
-from reviewbot.filters import filter_files, skip_reason_for_path
-from reviewbot.types import FileDiff, Review, Skipped
+from reviewbot.path_filter import path_skipper
+from reviewbot.store import Store, StoreError
 
 if TYPE_CHECKING:
     from reviewbot.cache import ResultCache
+    from reviewbot.types import FileDiff, Review, Skipped
 
 AUDIT_HINT = "to review whole files, run `reviewbot audit`"
 
@@ -104,25 +109,87 @@ def run(
     paths = [repo_relative(cwd, repo, p) for p in target.paths]
     if paths:
         # by name alone (include/exclude, lockfiles, vendored...), before running git
-        paths = [p for p in paths if skip_reason_for_path(p, config) is None]
+        skip = path_skipper(config)
+        paths = [p for p in paths if skip(p) is None]
         if not paths:
             say(err, "nothing to review (no file given is matched by include/exclude)")
             return EXIT_OK
-    files, skipped = _diff_files(repo, replace(target, paths=tuple(paths)), err)
+    target = replace(target, paths=tuple(paths))
+    data = _raw_diff(repo, target)
+    # Decided once: the report is written to a buffer, which is no terminal.
+    config = replace(config, color=use_color(config, out, environ))
+    settings = review_settings(config, repo)  # a bad prompt_dir fails here, before the cache
+    store = _open_store(config, err)
+    key = None
+    if store is not None and config.output is None and data.strip():
+        key = replay_key(config, settings, paths=target.paths, action=target.action, diff=data)
+        replayed = hook_replay.replay(store, key, out, err)
+        if replayed is not None:
+            return replayed
+    files, skipped = _diff_files(data, target, err)
     if files is None:
         return EXIT_OK
+    from reviewbot.filters import filter_files
+
     kept, not_kept = filter_files(files, config)
     if not kept:
         reasons = "; ".join(f"{s.path}: {s.reason}" for s in [*skipped, *not_kept])
         say(err, f"nothing to review ({reasons or 'no files'})")
         return EXIT_OK
-    review = _review(files, skipped, config, repo, target, err, abandon)
+    cache = None if store is None else _result_cache(store, settings)
+    review, from_cache = _review(files, skipped, config, target, err, abandon, cache, repo)
     if review is None:
         return _unavailable_code(config)
+    report = _render(review, config, files, environ)
+    out.write(report)
+    code = _exit_code(review, config, target, err)
+    if key is not None and cache is not None:
+        hit = (
+            (report, code)
+            if from_cache
+            else _hit_after_model(files, skipped, config, cache, environ)
+        )
+        if hit is not None:
+            hook_replay.remember(cache.store, key, Replay(hit[0], hit[1], len(kept)), err)
+    return code
+
+
+def _render(
+    review: Review, config: Config, files: Sequence[FileDiff], environ: Mapping[str, str]
+) -> str:
+    """The report as the hook prints it (``config.color`` decided), or "" when it goes to a
+    file (``config.output``)."""
     from reviewbot.commands.output import write_report
 
-    write_report(review, config, files=files, stdout=out, environ=environ)
-    return _exit_code(review, config, target, err)
+    report = io.StringIO()
+    write_report(review, config, files=files, stdout=report, environ=environ)
+    return report.getvalue()
+
+
+def _hit_after_model(
+    files: list[FileDiff],
+    skipped: list[Skipped],
+    config: Config,
+    cache: ResultCache,
+    environ: Mapping[str, str],
+) -> tuple[str, int] | None:
+    """(report, exit code) that a cache hit on these files will print, from the results the
+    model run has just cached; None when a file's result is not cached (its chunk failed)."""
+    from reviewbot.cache import review_from_cache
+    from reviewbot.commands.output import reaches
+
+    hit = review_from_cache(files, config, cache, skipped=skipped)
+    if hit is None:
+        return None
+    return _render(hit, config, files, environ), EXIT_FAIL if reaches(
+        hit, config.fail_on
+    ) else EXIT_OK
+
+
+def _result_cache(store: Store, settings: str) -> ResultCache:
+    from reviewbot.cache import ResultCache
+
+    return ResultCache(store, settings)
 
 
 def _load(
@@ -142,19 +209,22 @@ def _load(
     return config, repo
 
 
-def _diff_files(
-    repo: Path, target: Target, err: TextIO
-) -> tuple[list[FileDiff] | None, list[Skipped]]:
-    """Parsed files of the staged diff (limited to ``target.paths``) or of the range; None
-    (after saying why) when there is no diff."""
+def _raw_diff(repo: Path, target: Target) -> bytes:
+    """The diff git gives for ``target``: the whole staged diff, or the pushed range's."""
     from reviewbot import git
 
     if target.from_ref is not None:
-        data = git.range_diff(repo, f"{target.from_ref}...{target.to_ref}", target.paths)
-    else:
-        # The whole index, then exactly the named files: limiting git itself to the names
-        # would turn a rename into an added file (the old name is not among them).
-        data = git.staged_diff(repo)
+        return git.range_diff(repo, f"{target.from_ref}...{target.to_ref}", target.paths)
+    # The whole index, then exactly the named files (``_diff_files``): limiting git itself to
+    # the names would turn a rename into an added file (the old name is not among them).
+    return git.staged_diff(repo)
+
+
+def _diff_files(
+    data: bytes, target: Target, err: TextIO
+) -> tuple[list[FileDiff] | None, list[Skipped]]:
+    """Parsed files of ``data`` (limited to ``target.paths``); None (after saying why) when
+    there is nothing to review."""
     wanted = set(target.paths)
     if data.strip():
         from reviewbot.diff import parse_diff
@@ -181,20 +251,22 @@ def _review(
     files: list[FileDiff],
     skipped: list[Skipped],
     config: Config,
-    repo: Path,
     target: Target,
     err: TextIO,
     abandon: Callable[[int], None] | None,
-) -> Review | None:
-    """The Review from the cache or the model; None (after one line saying why) without one."""
-    cache = _open_cache(config, repo, err)
+    cache: ResultCache | None,
+    repo: Path,
+) -> tuple[Review | None, bool]:
+    """(the Review, whether it came whole from the cache), from the cache or the model; (None,
+    False), after one line saying why, when there is none."""
     if cache is not None:
         from reviewbot.cache import review_from_cache
 
         cached = review_from_cache(files, config, cache, skipped=skipped)
         if cached is not None:
             say(err, f"{plural(cache.hits, 'file')} from the cache, no model call")
-            return cached
+            return cached, True
+    from reviewbot.commands.hook_deadline import DeadlineExceeded, within_deadline
     from reviewbot.commands.setup import show_log
 
     show_log(err)  # backends and the pipeline warn through logging
@@ -206,18 +278,16 @@ def _review(
         _no_review(err, config, target, exc)
         if isinstance(exc, DeadlineExceeded) and abandon is not None:
             abandon(_unavailable_code(config))
-        return None
+        return None, False
     if cache is not None and cache.problem is not None:
         say(err, f"warning: results not cached: {cache.problem}")
-    return review
+    return review, False
 
 
-def _open_cache(config: Config, repo: Path, err: TextIO) -> ResultCache | None:
-    from reviewbot.cache import open_cache
-    from reviewbot.store import StoreError
-
+def _open_store(config: Config, err: TextIO) -> Store | None:
+    """The result cache's database, or None after a one-line warning when it cannot be used."""
     try:
-        return open_cache(config, repo)
+        return Store.in_dir(config.cache_dir)
     except StoreError as exc:
         say(err, f"warning: reviewing without the result cache: {exc}")
         return None
@@ -244,40 +314,6 @@ def _model_review(
     backend = create_backend(bounded)
     renderer = PromptRenderer.for_repo(repo, config)
     return pipeline.review(files, backend, bounded, renderer, skipped=skipped, cache=cache)
-
-
-class DeadlineExceeded(BackendTimeout):
-    """The model phase was still running when the hook's deadline passed."""
-
-
-def within_deadline(work: Callable[[], Review], seconds: float) -> Review:
-    """``work()`` run on a daemon thread; its result or its exception.
-
-    Raises DeadlineExceeded when it has not finished after ``seconds``; the thread is left
-    behind (a blocked socket read cannot be interrupted), so the caller should end the process.
-    """
-    import threading
-
-    results: list[Review] = []
-    failures: list[BaseException] = []
-
-    def target() -> None:
-        try:
-            results.append(work())
-        except BaseException as exc:  # carried over to the calling thread and raised there
-            failures.append(exc)
-
-    thread = threading.Thread(target=target, name="reviewbot-model", daemon=True)
-    thread.start()
-    thread.join(seconds)
-    if thread.is_alive():
-        raise DeadlineExceeded(
-            f"the model did not finish within the hook's deadline of {seconds:g} s; raise "
-            "deadline (or REVIEWBOT_DEADLINE) if the model needs longer"
-        )
-    if failures:
-        raise failures[0]
-    return results[0]
 
 
 def _no_review(err: TextIO, config: Config, target: Target, exc: Exception) -> None:
@@ -310,11 +346,3 @@ def _exit_code(review: Review, config: Config, target: Target, err: TextIO) -> i
     from reviewbot.commands.output import reaches
 
     return EXIT_FAIL if reaches(review, config.fail_on) else EXIT_OK
-
-
-def hard_exit(code: int) -> None:
-    """End the process now with ``code``: worker threads blocked on a socket would otherwise
-    keep it alive after the deadline (``concurrent.futures`` joins its threads at exit)."""
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(code)

@@ -7,18 +7,12 @@ import sys
 from collections.abc import Mapping, Sequence
 from typing import TextIO
 
+from reviewbot.color import use_color
 from reviewbot.config import Config
 from reviewbot.error_handler import EXIT_FAIL, EXIT_OK
 from reviewbot.errors import ConfigError
 from reviewbot.reporters import OriginalLines, create_reporter
 from reviewbot.types import FileDiff, LineKind, Review, Severity
-
-
-def use_color(config: Config, stream: TextIO, environ: Mapping[str, str]) -> bool:
-    """Colour on a TTY unless NO_COLOR is set (https://no-color.org); config.color overrides."""
-    if config.color is not None:
-        return config.color
-    return stream.isatty() and "NO_COLOR" not in environ
 
 
 def new_side_lines(files: Sequence[FileDiff]) -> OriginalLines:

@@ -8,7 +8,7 @@ from auditrepo import JS_UTIL, PY_APP
 from reviewbot.audit.select import list_paths, select_files, whole_file_diff
 from reviewbot.config import Config
 from reviewbot.errors import ConfigError
-from reviewbot.filters import skip_reason_for_path
+from reviewbot.path_filter import skip_reason_for_path
 from reviewbot.types import FileStatus, LineKind, Skipped
 
 

@@ -14,7 +14,7 @@ import gitrepo
 import pytest
 from factories import ASSIGNMENT_BUG, answer
 
-from reviewbot.commands import hook
+from reviewbot.commands import hook, hook_deadline
 from reviewbot.errors import ConfigError
 from reviewbot.types import Review
 
@@ -267,10 +267,10 @@ def test_within_deadline_raises_for_slow_work() -> None:
         release.wait(30)
         return Review()
 
-    with pytest.raises(hook.DeadlineExceeded, match=r"deadline of 0\.05 s"):
-        hook.within_deadline(slow, 0.05)
+    with pytest.raises(hook_deadline.DeadlineExceeded, match=r"deadline of 0\.05 s"):
+        hook_deadline.within_deadline(slow, 0.05)
     release.set()
-    assert hook.within_deadline(Review, 5) == Review()
+    assert hook_deadline.within_deadline(Review, 5) == Review()
 
 
 def test_unusable_answers_pass_by_default(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -120,3 +121,94 @@ def test_options_take_the_parser_and_hit_the_same_cache(staged: Path, tmp_path: 
     code, out, err, modules = run_hook(staged, env, "--fail-on", "critical", "--", "app.py")
     assert (code, out, err) == (0, REPORT, "reviewbot: 1 file from the cache, no model call\n")
     assert "argparse" in modules
+
+
+# Loaded by a hit that parses the diff and looks every file up; not by a replay of it.
+PARSING = ("unidiff", "reviewbot.types", "reviewbot.diff", "reviewbot.cache", "reviewbot.reporters")
+FROM_CACHE = "reviewbot: 1 file from the cache, no model call\n"
+
+
+def _parsed(modules: set[str]) -> list[str]:
+    return [m for m in PARSING if m in modules]
+
+
+def test_after_a_model_run_the_next_run_replays_without_parsing(
+    staged: Path, tmp_path: Path
+) -> None:
+    env = fake_model_env(tmp_path)
+    model = run_hook(staged, env, "app.py")
+    replay = run_hook(staged, env, "app.py")
+    assert model[:3] == (1, REPORT, "")
+    assert replay[:3] == (1, REPORT, FROM_CACHE)
+    assert (_parsed(model[3]), _parsed(replay[3])) == (list(PARSING), [])
+
+
+def test_a_changed_setting_is_not_replayed(staged: Path, tmp_path: Path) -> None:
+    env = fake_model_env(tmp_path)
+    run_hook(staged, env, "app.py")
+    env["REVIEWBOT_FAIL_ON"] = "critical"  # the same findings, another exit code
+    hit = run_hook(staged, env, "app.py")
+    replay = run_hook(staged, env, "app.py")
+    assert hit[:3] == replay[:3] == (0, REPORT, FROM_CACHE)
+    assert (_parsed(hit[3]), _parsed(replay[3])) == (list(PARSING), [])
+    env["REVIEWBOT_COLOR"] = "true"
+    colored = run_hook(staged, env, "app.py")
+    assert "\x1b[" in colored[1]
+    assert _parsed(colored[3]) == list(PARSING)
+
+
+def test_a_model_run_with_an_unusable_answer_records_nothing(staged: Path, tmp_path: Path) -> None:
+    env = fake_model_env(tmp_path)
+    Path(env["REVIEWBOT_MODEL"]).write_text(json.dumps(["no JSON here"]), encoding="utf-8")
+    for _ in range(2):
+        code, _, err, modules = run_hook(staged, env, "app.py")
+        assert "reviewbot.pipeline" in modules
+        assert (code, err.splitlines()[-1]) == (
+            0,
+            "reviewbot: no usable review, the commit goes ahead (on_unavailable)",
+        )
+    with sqlite3.connect(tmp_path / "cache" / "reviewbot.sqlite3") as conn:
+        rows = conn.execute("SELECT COUNT(*) FROM result_cache WHERE key LIKE 'replay-%'")
+        assert rows.fetchone() == (0,)
+
+
+def test_a_changed_staged_diff_is_not_replayed(staged: Path, tmp_path: Path) -> None:
+    env = fake_model_env(tmp_path)
+    for _ in range(2):
+        run_hook(staged, env, "app.py")
+    gitrepo.write(staged, "app.py", "def f(x):\n    if x = None:\n        return 1\n    return x\n")
+    gitrepo.stage(staged)
+    code, out, err, modules = run_hook(staged, env, "app.py")
+    assert "reviewbot.pipeline" in modules  # asked the model again
+    assert (code, out, err) == (1, REPORT, "")
+
+
+def test_a_damaged_record_is_ignored_and_written_anew(staged: Path, tmp_path: Path) -> None:
+    env = fake_model_env(tmp_path)
+    for _ in range(2):
+        run_hook(staged, env, "app.py")
+    database = tmp_path / "cache" / "reviewbot.sqlite3"
+    with sqlite3.connect(database) as conn:
+        changed = conn.execute(
+            "UPDATE result_cache SET value = '{\"stdout\": 1}' WHERE key LIKE 'replay-%'"
+        ).rowcount
+    assert changed == 1
+    hit = run_hook(staged, env, "app.py")
+    replay = run_hook(staged, env, "app.py")
+    assert hit[:3] == replay[:3] == (1, REPORT, FROM_CACHE)
+    assert (_parsed(hit[3]), _parsed(replay[3])) == (list(PARSING), [])
+
+
+def test_a_report_written_to_a_file_is_never_replayed(staged: Path, tmp_path: Path) -> None:
+    env = fake_model_env(tmp_path)
+    env["REVIEWBOT_OUTPUT"] = str(tmp_path / "report.txt")
+    for run in range(3):
+        code, out, err, modules = run_hook(staged, env, "app.py")
+        assert (code, out, err) == (1, "", FROM_CACHE if run else "")
+        assert (tmp_path / "report.txt").read_text(encoding="utf-8") == REPORT
+        (tmp_path / "report.txt").unlink()
+    assert _parsed(modules) == list(PARSING)
+    with sqlite3.connect(tmp_path / "cache" / "reviewbot.sqlite3") as conn:
+        assert conn.execute(
+            "SELECT COUNT(*) FROM result_cache WHERE key LIKE 'replay-%'"
+        ).fetchone() == (0,)
