@@ -101,6 +101,18 @@ def port(text: str) -> int:
     return number
 
 
+def positive_int(text: str) -> int:
+    """argparse type for counts that must be at least 1 (``--max-batch-size``, ``--max-queue``):
+    argparse then exits 2 with a usage message, before anything binds or loads."""
+    try:
+        number = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"{number} is not allowed: give a whole number >= 1")
+    return number
+
+
 def config_flags(args: argparse.Namespace) -> dict[str, object]:
     """The options that override configuration (None = not given)."""
     return {name: getattr(args, name, None) for name in CONFIG_FLAGS}
@@ -157,8 +169,17 @@ def _serve(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--host", default="127.0.0.1", help="a non-loopback address needs an API key"
     )
     serve.add_argument("--port", type=port, default=8080, help="0 picks a free port")
-    serve.add_argument("--max-batch-size", dest="max_batch_size", type=int, default=8)
-    serve.add_argument("--max-queue", dest="max_queue", type=int, default=64, help="429 beyond")
+    serve.add_argument(
+        "--max-batch-size", dest="max_batch_size", type=positive_int, default=8, metavar="N"
+    )
+    serve.add_argument(
+        "--max-queue",
+        dest="max_queue",
+        type=positive_int,
+        default=64,
+        metavar="N",
+        help="429 beyond",
+    )
 
 
 def _hook(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -195,6 +216,9 @@ def _pr(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--incremental", action="store_true", help="review only commits since the last review"
     )
     pr.add_argument("--sarif", type=path, metavar="FILE", help="also write the review as SARIF")
+    pr.add_argument(
+        "--review-drafts", dest="review_drafts", action="store_true", help="review draft PRs too"
+    )
     pr.add_argument("--max-inline-comments", dest="max_inline_comments", type=int, metavar="N")
     pr.add_argument(
         "--fail-on", dest="fail_on", choices=SEVERITIES, help="exit 1 on a finding this severe"

@@ -144,6 +144,7 @@ def _pr(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
         dry_run=args.dry_run,
         incremental=args.incremental,
         sarif=args.sarif,
+        review_drafts=args.review_drafts,
     )
     return pr.run(options, cwd=_cwd(args), flags=flags, environ=environ)
 

@@ -25,6 +25,8 @@ from reviewbot.errors import ConfigError
 from reviewbot.severity import Severity
 
 ENV_PREFIX = "REVIEWBOT_"
+DAY = 86_400  # seconds
+MAX_SEED = 2**32 - 2
 SECRETS = frozenset({"api_key"})
 # REVIEWBOT_* variables that are not settings (hooks, serve and webhook secrets): no warning.
 NOT_SETTINGS = frozenset({"REVIEWBOT_SKIP", "REVIEWBOT_SERVE_API_KEY", "REVIEWBOT_WEBHOOK_SECRET"})
@@ -45,15 +47,21 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "on_unavailable": ("pass", "fail"),
     "format": ("terminal", "json", "sarif", "rdjsonl", "markdown"),
 }
-# name -> (test, what is allowed); numbers outside these ranges make no sense to any backend.
+# name -> (test, what is allowed): every numeric setting has one, so a value no engine or server
+# takes fails at load, naming the file, not as an HTTP 400 on every request (which the hook would
+# pass as "no usable review").
+_SECONDS = (lambda v: 0 < v <= DAY, f"a number of seconds > 0 and at most {DAY} (a day)")
 RANGES: dict[str, tuple[Callable[[float], bool], str]] = {
     "context_window": (lambda v: v >= 1, "a whole number of tokens >= 1"),
     "max_new_tokens": (lambda v: v >= 1, "a whole number of tokens >= 1"),
-    "temperature": (lambda v: v >= 0, "a number >= 0"),
-    "seed": (lambda v: v >= 0, "a whole number >= 0"),
-    "timeout": (lambda v: v > 0, "a number of seconds > 0"),
-    "timeout_cap": (lambda v: v > 0, "a number of seconds > 0"),
-    "deadline": (lambda v: v > 0, "a number of seconds > 0"),
+    # OpenAI's API takes 0 to 2 and OpenAI-compatible servers answer 400 outside it
+    "temperature": (lambda v: 0 <= v <= 2, "a number from 0 to 2 (0 = greedy)"),
+    # llama.cpp's seeds are 32-bit and its largest, 4294967295, means "a random seed"
+    "seed": (lambda v: 0 <= v <= MAX_SEED, f"a whole number from 0 to {MAX_SEED}"),
+    # beyond a day is a mistake, and far beyond it overflows threading's and sockets' waits
+    "timeout": _SECONDS,
+    "timeout_cap": _SECONDS,
+    "deadline": _SECONDS,
     "retries": (lambda v: v >= 0, "a whole number >= 0"),
     "n_gpu_layers": (lambda v: v >= -1, "a whole number >= -1 (-1 = all layers)"),
     "threads": (lambda v: v >= 1, "a whole number >= 1"),

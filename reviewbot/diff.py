@@ -33,13 +33,31 @@ _KINDS = {"+": LineKind.ADD, "-": LineKind.DEL, " ": LineKind.CTX}
 
 @dataclass
 class _Section:
-    """Line indices into the whole diff: [start, end) is the file; hunks lie in [body, body_end)."""
+    """Line indices into the whole diff: [start, end) is the file; hunks lie in [body, body_end).
+    problem: the first thing found wrong with its hunks (it makes the file a Skipped)."""
 
     start: int
     git: bool
     end: int = 0
     body: int | None = None
     body_end: int = 0
+    problem: str | None = None
+
+    def fault(self, problem: str) -> None:
+        self.problem = self.problem or problem
+
+
+@dataclass(frozen=True)
+class _Head:
+    """The current hunk's header: its line index, text and line counts (old, new)."""
+
+    index: int
+    text: str
+    old: int
+    new: int
+
+    def where(self) -> str:
+        return f"hunk {self.text!r} (line {self.index + 1})"
 
 
 @dataclass
@@ -48,19 +66,29 @@ class _Splitter:
     sections: list[_Section] = field(default_factory=list)
     old_left: int = 0
     new_left: int = 0
+    head: _Head | None = None
 
     def run(self) -> list[_Section]:
         for i, line in enumerate(self.lines):
-            if (self.old_left > 0 or self.new_left > 0) and self._hunk_line(line):
+            if self._open() and self._hunk_line(line):
                 self.sections[-1].body_end = i + 1
+                if not self._open():
+                    self._closed()
             else:
+                if self._open():
+                    self._short(i)
                 self.old_left = self.new_left = 0
                 self._header_line(i, line)
+        if self._open():
+            self._short(len(self.lines))
         for section, following in zip(self.sections, self.sections[1:], strict=False):
             section.end = following.start
         if self.sections:
             self.sections[-1].end = len(self.lines)
         return self.sections
+
+    def _open(self) -> bool:
+        return self.old_left > 0 or self.new_left > 0
 
     def _hunk_line(self, line: bytes) -> bool:
         kind = line[:1]
@@ -75,6 +103,29 @@ class _Splitter:
             return False
         return True
 
+    def _found(self) -> str:
+        head = self.head
+        assert head is not None  # counts are only set with a head
+        found = f"{head.old - self.old_left} old, {head.new - self.new_left} new"
+        return f"header: {head.old} old, {head.new} new lines; found: {found}"
+
+    def _short(self, i: int) -> None:
+        """The hunk ended (at line index ``i``) before its header's counts were reached."""
+        assert self.head is not None
+        self.sections[-1].fault(
+            f"{self.head.where()} has fewer lines than its header counts ({self._found()}; it "
+            f"ends at line {i}); fix the counts in the @@ line or make the patch again"
+        )
+
+    def _closed(self) -> None:
+        """Both counts reached: one side may have overshot (more ``-`` lines than counted)."""
+        if self.old_left < 0 or self.new_left < 0:
+            assert self.head is not None
+            self.sections[-1].fault(
+                f"{self.head.where()} has more lines than its header counts ({self._found()}); "
+                "fix the counts in the @@ line or make the patch again"
+            )
+
     def _header_line(self, i: int, line: bytes) -> None:
         current = self.sections[-1] if self.sections else None
         if line.startswith(b"diff --git "):
@@ -86,13 +137,46 @@ class _Splitter:
         elif match := _HUNK_HEADER.match(line):
             self.old_left = int(match[1]) if match[1] is not None else 1
             self.new_left = int(match[2]) if match[2] is not None else 1
+            self.head = _Head(i, _shown(line), self.old_left, self.new_left)
             current.body = i if current.body is None else current.body
             current.body_end = i + 1
+            if not self._open():
+                current.fault(f"{self.head.where()} counts no lines; a hunk has at least one")
         elif line.startswith(b"\\") and current.body_end == i:
             current.body_end = i + 1  # "\ No newline at end of file" after a hunk's last line
+        elif current.body is not None:
+            self._after_hunks(current, i, line)
+
+    def _after_hunks(self, current: _Section, i: int, line: bytes) -> None:
+        """A line after a complete hunk that is not a header: a malformed hunk header, or a
+        hunk line right after the hunk's last one (its header counts too few), would otherwise
+        be dropped unseen. Other lines (blank lines, a mail signature, the next commit's
+        message in ``git log -p`` or ``git format-patch``) are not diff content."""
+        if line.startswith(b"@@ -") or (current.body_end == i and line.startswith(b"@@")):
+            current.fault(
+                f"malformed hunk header {_shown(line)!r} (line {i + 1}); expected '@@ -A,B +C,D @@'"
+            )
+        elif current.body_end == i and line[:1] in (b"+", b"-", b" ") and not _signature(line):
+            assert self.head is not None
+            current.fault(
+                f"{self.head.where()} has more lines than its header counts (header: "
+                f"{self.head.old} old, {self.head.new} new lines; line {i + 1}, "
+                f"{_shown(line)!r}, follows its last one); fix the counts in the @@ line or "
+                "make the patch again"
+            )
 
     def _plus_follows(self, i: int) -> bool:
         return i + 1 < len(self.lines) and self.lines[i + 1].startswith(b"+++ ")
+
+
+def _signature(line: bytes) -> bool:
+    """``-- ``: the signature separator ``git format-patch`` puts after the last hunk."""
+    return line.rstrip(b"\r") == b"-- "
+
+
+def _shown(line: bytes) -> str:
+    """A line of the diff as messages quote it: decoded, at most 80 characters."""
+    return line.rstrip(b"\r")[:80].decode("utf-8", "replace")
 
 
 def _awaits_paths(section: _Section | None) -> bool:
@@ -104,8 +188,11 @@ def parse_diff(data: bytes) -> tuple[list[FileDiff], list[Skipped]]:
     """Parse ``git diff`` / ``git format-patch`` / ``diff -u`` output.
 
     Returns the files in diff order and the sections that could not be parsed, each as
-    ``Skipped(path, reason)``. Empty input gives ``([], [])``.
-    Raises DiffParseError only when non-blank input has no file header at all.
+    ``Skipped(path, reason)``: a malformed hunk header, a hunk shorter or longer than its
+    header counts (git's own rule, git-apply(1): the counts say where a hunk ends), bad path
+    quoting. Empty input gives ``([], [])``.
+    Raises DiffParseError when non-blank input has no file header at all, or when no file's
+    section could be parsed (naming each file and why): nothing of it could be reviewed.
     """
     lines = data.split(b"\n")
     if lines[-1] == b"":
@@ -121,14 +208,24 @@ def parse_diff(data: bytes) -> tuple[list[FileDiff], list[Skipped]]:
             )
         return [], []
     files: list[FileDiff] = []
-    skipped: list[Skipped] = []
+    problems: list[tuple[str, str]] = []
     for section in sections:
         text, note = decode_source(b"\n".join(lines[section.start : section.end]))
         try:
+            if section.problem is not None:
+                raise DiffParseError(section.problem)
             files.append(_file(text.split("\n"), section, note))
         except (DiffParseError, UnidiffParseError) as exc:
-            skipped.append(Skipped(_guess_path(text), f"could not parse this file's diff: {exc}"))
-    return files, skipped
+            problems.append((_guess_path(text), str(exc)))
+    if not files:
+        listed = "; ".join(f"{path}: {why}" for path, why in problems)
+        raise DiffParseError(
+            f"no file of the diff could be parsed ({listed}); nothing in it can be reviewed"
+        )
+    return files, [Skipped(path, f"{_UNPARSED}{why}") for path, why in problems]
+
+
+_UNPARSED = "could not parse this file's diff: "
 
 
 def _guess_path(text: str) -> str:

@@ -1,8 +1,17 @@
 """The one place that turns errors into messages and exit codes.
 
-Exit codes: 0 ok; 1 an expected error (ReviewbotError) or findings at/above ``--fail-on``;
-2 usage or configuration error; 3 unexpected error (traceback written to a log file);
-130 interrupted (Ctrl-C).
+Exit codes, so that CI can tell a review's verdict from a typo:
+
+- 0 the review passes (or the command did its job: nothing to review, a server stopped);
+- 1 the review's verdict fails: a finding at or above ``fail_on``, or a review that is
+  incomplete or failed (a chunk's answer unusable, a file of the diff unparsable, an audit unit
+  not done): an incomplete review never passes as clean. The hook also exits 1 when there is
+  no review and ``on_unavailable = "fail"`` (it catches an unavailable model itself);
+- 2 the command could not do its job: usage (argparse), configuration, git, unreadable or
+  malformed input, a model that is unreachable or fails to load, GitHub API errors, I/O; every
+  ``ReviewbotError`` (``exit_code``) and a broken pipe;
+- 3 an unexpected error (a bug): the traceback is written to a log file;
+- 130 interrupted (Ctrl-C).
 """
 
 from __future__ import annotations
@@ -17,8 +26,9 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 EXIT_OK = 0
-EXIT_FAIL = 1
-EXIT_USAGE = 2
+EXIT_FAIL = 1  # the review's verdict fails
+EXIT_ERROR = 2  # the command could not do its job
+EXIT_USAGE = EXIT_ERROR  # argparse's own status for a usage error
 EXIT_UNEXPECTED = 3
 EXIT_INTERRUPTED = 130
 
@@ -50,7 +60,8 @@ def run_guarded(func: Callable[[], int], *, stderr: TextIO | None = None) -> int
         print("reviewbot: interrupted", file=err)
         return EXIT_INTERRUPTED
     except BrokenPipeError:
-        return EXIT_FAIL
+        # the reader went away (``| head``): the report was not delivered whole, an I/O error
+        return EXIT_ERROR
     except Exception as exc:
         import traceback
 

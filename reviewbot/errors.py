@@ -1,5 +1,8 @@
 """The exception tree. Library code raises these; only ``reviewbot.error_handler`` prints them.
 
+Every one of them means the command could not do its job, so every one exits 2 (see
+``reviewbot.error_handler``); a review whose verdict fails (exit 1) is a result, not an error.
+
 ReviewbotError
  ├── ConfigError            bad configuration value, unknown backend, bad flag combination
  ├── GitError               a git command failed (not a repository, unknown revision)
@@ -26,13 +29,14 @@ from __future__ import annotations
 
 
 class ReviewbotError(Exception):
-    """Base of every error reviewbot raises on purpose."""
+    """Base of every error reviewbot raises on purpose. exit_code: the CLI's exit status, 2
+    ("the command could not do its job"); 1 is kept for a review whose verdict fails."""
 
-    exit_code = 1
+    exit_code = 2
 
 
 class ConfigError(ReviewbotError):
-    exit_code = 2
+    pass
 
 
 class GitError(ReviewbotError):
@@ -56,7 +60,7 @@ class OutputParseError(ReviewbotError):
 
 
 class PrivacyError(ReviewbotError):
-    exit_code = 2  # a configuration matter: base_url or allow_remote
+    """A configuration matter: base_url or allow_remote."""
 
 
 class BackendError(ReviewbotError):

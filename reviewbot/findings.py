@@ -163,6 +163,14 @@ def _strip_think(text: str, finish_reason: FinishReason) -> str:
     return text
 
 
+def cut_off(finish_reason: FinishReason, parsed: ParsedOutput | None) -> bool:
+    """Whether an answer may be missing findings because it was cut off: the engine stopped at
+    max_new_tokens (finish reason ``length``, whether or not the answer could be read; ``parsed``
+    is None when it could not) or its findings array did not close. The one rule every front
+    door counts ``Stats.truncated_outputs`` by (review pipeline, audit runner)."""
+    return finish_reason is FinishReason.LENGTH or (parsed is not None and parsed.truncated)
+
+
 def _no_json_message(answer: str, finish_reason: FinishReason) -> str:
     if not answer.strip():
         return f"the model's answer is empty (finish reason {finish_reason.value!r})"
@@ -172,6 +180,13 @@ def _no_json_message(answer: str, finish_reason: FinishReason) -> str:
             "JSON-schema-capable engine (structured_output) or a model that follows instructions"
         )
     start = answer.strip()[:80]
+    if finish_reason is FinishReason.LENGTH:
+        # Prose or reasoning first used up the tokens: the findings JSON never began.
+        return (
+            f"the model's answer was cut off at max_new_tokens before any findings JSON (it "
+            f"starts {start!r}); raise max_new_tokens, or enable structured_output if the "
+            "engine supports it so the answer starts with the JSON"
+        )
     return (
         f"no findings JSON in the model's answer (it starts {start!r}); expected "
         '{"findings": [...]}; enable structured_output if the engine supports it'

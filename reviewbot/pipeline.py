@@ -20,7 +20,7 @@ from reviewbot.budget import make_chunks
 from reviewbot.config import Config
 from reviewbot.errors import OutputParseError
 from reviewbot.filters import filter_files
-from reviewbot.findings import findings_json_schema, parse_output
+from reviewbot.findings import cut_off, findings_json_schema, parse_output
 from reviewbot.render import PromptRenderer
 from reviewbot.suggestions import fit_suggestion
 from reviewbot.types import (
@@ -105,14 +105,16 @@ def read_completion(chunk: Chunk, completion: Completion) -> ChunkResult:
     try:
         parsed = parse_output(completion.text, completion.finish_reason)
     except OutputParseError as exc:
-        return ChunkResult((), ChunkError(paths, str(exc), exc.raw or completion.text), False)
+        error = ChunkError(paths, str(exc), exc.raw or completion.text)
+        return ChunkResult((), error, cut_off(completion.finish_reason, None))
     files = {f.path: _merge_parts(chunk.files, f.path) for f in chunk.files}
     for problem in parsed.problems:
         log.info("model answer for %s: %s", ", ".join(paths), problem)
     placed = [fit_suggestion(f, files.get(f.path)) for f in anchor_findings(parsed.findings, files)]
     where = ", ".join(paths)
     discarded = tuple(f"{where}: {why}" for why in parsed.discarded)
-    return ChunkResult(tuple(placed), None, parsed.truncated, discarded)
+    truncated = cut_off(completion.finish_reason, parsed)
+    return ChunkResult(tuple(placed), None, truncated, discarded)
 
 
 def _merge_parts(files: Sequence[FileDiff], path: str) -> FileDiff:

@@ -58,7 +58,11 @@ def test_hook_with_and_without_the_parser_agree(
     code = main(argv, environ={"REVIEWBOT_EXCLUDE": "*.py"})
     assert (code, capsys.readouterr()) == (
         0,
-        ("", "reviewbot: nothing to review (no file given is matched by include/exclude)\n"),
+        (
+            "",
+            "reviewbot: skipped: poetry.lock (lockfile)\n"
+            "reviewbot: nothing to review (no file given is matched by include/exclude)\n",
+        ),
     )
 
 

@@ -161,7 +161,28 @@ def test_unknown_keys_warn_with_a_suggestion(tmp_path: Path) -> None:
             "cache_size = 300",
             "invalid value 300 for cache_size; expected a positive multiple of 256 tokens or none",
         ),
-        ("timeout = -1", "invalid value -1 for timeout; expected a number of seconds > 0"),
+        (
+            "timeout = -1",
+            "invalid value -1 for timeout; expected a number of seconds > 0 and at most 86400 "
+            "(a day)",
+        ),
+        (
+            "deadline = 1e12",
+            "invalid value 1000000000000.0 for deadline; expected a number of seconds > 0 and "
+            "at most 86400 (a day)",
+        ),
+        (
+            "temperature = 5",
+            "invalid value 5 for temperature; expected a number from 0 to 2 (0 = greedy)",
+        ),
+        (
+            "temperature = -0.5",
+            "invalid value -0.5 for temperature; expected a number from 0 to 2 (0 = greedy)",
+        ),
+        (
+            "seed = 4294967295",
+            "invalid value 4294967295 for seed; expected a whole number from 0 to 4294967294",
+        ),
         ('include = "*.py"', None),  # a single string is one pattern: valid
         (
             "include = [1]",
@@ -184,6 +205,30 @@ def test_bad_file_values_name_file_key_value_and_what_is_allowed(
     with pytest.raises(ConfigError) as info:
         load_config(tmp_path, environ={}, flags={})
     assert str(info.value) == f"{dot}: {message}"
+
+
+@pytest.mark.parametrize(
+    ("toml", "name", "value"),
+    [
+        ("temperature = 2", "temperature", 2.0),
+        ("temperature = 0", "temperature", 0.0),
+        ("seed = 4294967294", "seed", 4294967294),
+        ("timeout = 86400\ntimeout_cap = 86400", "timeout_cap", 86400.0),
+    ],
+)
+def test_range_ends_are_allowed(tmp_path: Path, toml: str, name: str, value: object) -> None:
+    write(tmp_path / ".reviewbot.toml", toml + "\n")
+    assert getattr(load_config(tmp_path, environ={}, flags={})[0], name) == value
+
+
+def test_every_numeric_setting_has_a_range() -> None:
+    """A number no engine takes must fail at load, not as an HTTP 400 on every request."""
+    from reviewbot import config_load
+
+    numeric = {
+        name for name in config_load.FIELDS if config_load._field_kind(name)[0] in ("int", "float")
+    }
+    assert numeric == set(config_load.RANGES)
 
 
 def test_bad_environment_and_flag_values_name_their_origin() -> None:

@@ -401,22 +401,26 @@ def test_garbage_section_is_skipped_and_others_parse(git_repo: Path) -> None:
 
     assert [file.path for file in files] == ["a.txt", "c.txt"]
     assert skipped == [
-        Skipped("b.txt", "could not parse this file's diff: Hunk is shorter than expected")
+        Skipped(
+            "b.txt",
+            "could not parse this file's diff: hunk '@@ -1,3 +1,3 @@' (line 11) has fewer lines "
+            "than its header counts (header: 3 old, 3 new lines; found: 1 old, 0 new; it ends at "
+            "line 12); fix the counts in the @@ line or make the patch again",
+        )
     ]
 
 
 def test_bad_quoting_is_skipped_not_raised() -> None:
     patch = b'diff --git "a/x b/x\nnew file mode 100644\n'
-    assert parse_diff(patch) == (
-        [],
-        [
-            Skipped(
-                'diff --git "a/x b/x',
-                "could not parse this file's diff: quoted path without a closing quote:"
-                " '\"a/x b/x'",
-            )
-        ],
-    )
+    good = b"diff --git a/y.py b/y.py\n--- a/y.py\n+++ b/y.py\n@@ -1 +1 @@\n-a\n+b\n"
+    files, skipped = parse_diff(patch + good)
+    assert [f.path for f in files] == ["y.py"]
+    assert skipped == [
+        Skipped(
+            'diff --git "a/x b/x',
+            "could not parse this file's diff: quoted path without a closing quote: '\"a/x b/x'",
+        )
+    ]
 
 
 def test_malformed_hunk_header_is_skipped_not_read_as_no_changes() -> None:

@@ -17,6 +17,7 @@ from reviewbot.findings import (
     MAX_FINDINGS,
     FindingModel,
     FindingsModel,
+    cut_off,
     findings_json_schema,
     parse_output,
 )
@@ -46,6 +47,7 @@ def test_every_listed_case_has_a_golden_file() -> None:
         "invalid_element",
         "issues_key",
         "prose",
+        "prose_cut_off",
         "single_object",
         "think",
         "think_orphan_close",
@@ -293,3 +295,15 @@ def test_a_side_that_is_not_a_word_is_reported_and_right_assumed(side: object) -
     parsed = parse_output(text, FinishReason.STOP)
     assert parsed.findings[0].side is Side.RIGHT
     assert parsed.problems == (f"finding 1: side {side!r} is not RIGHT or LEFT; RIGHT assumed",)
+
+
+def test_cut_off_counts_the_finish_reason_and_an_unclosed_array() -> None:
+    closed = parse_output('{"findings": []}', FinishReason.STOP)
+    unclosed = parse_output((OUTPUTS / "truncated_mid_object.txt").read_text(), FinishReason.STOP)
+    assert [
+        cut_off(FinishReason.STOP, closed),
+        cut_off(FinishReason.STOP, unclosed),
+        cut_off(FinishReason.LENGTH, closed),
+        cut_off(FinishReason.LENGTH, None),  # unreadable, but stopped at max_new_tokens
+        cut_off(FinishReason.STOP, None),
+    ] == [False, True, True, True, False]

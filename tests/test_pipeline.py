@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 from pathlib import Path
@@ -11,6 +12,7 @@ import gitrepo
 
 from reviewbot import pipeline
 from reviewbot.backends.fake import FakeBackend
+from reviewbot.cli import main
 from reviewbot.commands.output import exit_code
 from reviewbot.config import Config
 from reviewbot.diff import parse_diff
@@ -127,6 +129,51 @@ def test_truncated_answer_keeps_complete_findings(git_repo: Path) -> None:
     assert [f.line for f in review.findings] == [1]
     assert review.stats.truncated_outputs == 1
     assert not review.errors
+
+
+def test_answer_cut_off_before_any_json_is_counted_and_explained(git_repo: Path) -> None:
+    files = staged_files(git_repo, {"a.py": "x = 1\n"}, {"a.py": "x = 2\n"})
+    prose = "Let me look at this change. The value"
+    review = run(files, FakeBackend([Completion(prose, FinishReason.LENGTH)]))
+    assert review.stats.truncated_outputs == 1
+    [error] = review.errors
+    assert error.reason == (
+        "the model's answer was cut off at max_new_tokens before any findings JSON (it starts "
+        "'Let me look at this change. The value'); raise max_new_tokens, or enable "
+        "structured_output if the engine supports it so the answer starts with the JSON"
+    )
+    assert error.raw == prose
+
+
+def test_unstructured_review_over_http_reports_the_cut_like_audit(
+    git_repo: Path, scripted_server: Any
+) -> None:
+    """The tester's case: structured output off, the server stops at max_tokens."""
+    staged_files(git_repo, {"a.py": "x = 1\n"}, {"a.py": "x = 2\n"})
+    gitrepo.write(git_repo, ".reviewbot.toml", 'structured_output = "none"\n')
+    scripted_server.reply("I will review", finish_reason="length", completion_tokens=256)
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = main(
+            [
+                "-C",
+                str(git_repo),
+                "review",
+                "--backend",
+                "openai",
+                "--format",
+                "json",
+                "--base-url",
+                scripted_server.base_url,
+            ],
+            environ={},
+        )
+    report = json.loads(out.getvalue())
+    assert code == 1
+    assert "response_format" not in scripted_server.chat_requests[0].body
+    assert (report["stats"]["truncated_outputs"], report["stats"]["completion_tokens"]) == (1, 256)
+    [error] = report["errors"]
+    assert error["reason"].startswith("the model's answer was cut off at max_new_tokens")
 
 
 def test_suggestion_gets_the_files_indentation_and_line_endings(git_repo: Path) -> None:

@@ -107,7 +107,7 @@ def test_a_commit_of_only_unreviewable_files_makes_no_model_call(
     gitrepo.stage(repo)
     proc = commit(repo, env)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "reviewbot: nothing to review (1 file not reviewable)" in proc.stdout + proc.stderr
+    assert "reviewbot: nothing to review (poetry.lock: lockfile)" in proc.stdout + proc.stderr
     assert scripted_server.requests == []
 
 

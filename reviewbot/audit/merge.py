@@ -23,11 +23,12 @@ from reviewbot.types import ChunkError, Review, Stats
 _LINES = re.compile(r"lines (\d+)-")
 
 
-def read_report(path: Path) -> tuple[Review, AuditRecord | None]:
-    """A review from a JSON report file (``--format json``), and its audit record if it has one.
+def read_report(path: Path) -> tuple[Review, AuditRecord]:
+    """A review from the JSON report of an audit (``--format json``), and its audit record.
 
-    Raises ConfigError when the file cannot be read or is not JSON; SerializeError when it is not
-    a reviewbot review.
+    Raises ConfigError when the file cannot be read, is not JSON or has no audit record (a
+    ``reviewbot review`` report: merging it would mix a diff review into the audit's findings and
+    figures); SerializeError when it is not a reviewbot review or its record is malformed.
     """
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -39,9 +40,15 @@ def read_report(path: Path) -> tuple[Review, AuditRecord | None]:
         ) from exc
     if not isinstance(data, dict):
         raise ConfigError(f"{path} holds no review object; merge files written with --format json")
-    record = data.pop(KEY, None)
-    review = review_from_dict(data, source=str(path))
-    return review, None if record is None else AuditRecord.from_dict(record, source=str(path))
+    if KEY not in data:
+        raise ConfigError(
+            f'{path} is not a report of `reviewbot audit` (it has no "{KEY}" record): merge only '
+            "the JSON reports of audit shards (`reviewbot audit --format json`); a report of an "
+            "audit by an older reviewbot is rewritten by running that audit again (its state file "
+            "keeps the answers)"
+        )
+    record = AuditRecord.from_dict(data.pop(KEY), source=str(path))
+    return review_from_dict(data, source=str(path)), record
 
 
 def merge_reviews(reviews: Sequence[Review]) -> Review:

@@ -61,34 +61,28 @@ def plan_digest(settings: str, context_window: int, max_unit_lines: int) -> str:
 
 
 def check_shards(
-    records: Sequence[tuple[Path, AuditRecord | None]],
-) -> tuple[AuditRecord | None, list[str], list[ChunkError]]:
+    records: Sequence[tuple[Path, AuditRecord]],
+) -> tuple[AuditRecord, list[str], list[ChunkError]]:
     """(the merged report's record, warnings, an error per missing shard) for ``records`` (each
-    report's path and record, None when it has none).
+    report's path and record; ``merge.read_report`` refuses a report without one).
 
     Raises ConfigError naming the files when two hold the same shard, or when reports of
-    different settings or shard counts are merged.
+    different settings or shard counts are merged, or when ``records`` is empty.
     """
-    known = [(path, record) for path, record in records if record is not None]
-    warnings = [
-        f"{path} has no audit record (written by `reviewbot review` or an older reviewbot); "
-        "cannot check that the shards are complete and alike"
-        for path, record in records
-        if record is None
-    ]
-    if not known:
-        return None, warnings, []
-    first_path, first = known[0]
-    for path, record in known[1:]:
+    if not records:
+        raise ConfigError("no reports to merge; name the JSON reports of the audit's shards")
+    first_path, first = records[0]
+    for path, record in records[1:]:
         if record.settings != first.settings:
             raise ConfigError(
                 f"{first_path} and {path} were audited with different settings (model, prompts, "
                 "sampling, context window or --max-unit-lines); merge the shards of one audit"
             )
-    count = _count(known)
-    holders = _by_index(known, count)
+    count = _count(records)
+    holders = _by_index(records, count)
     missing = [f"{i}/{count}" for i in range(1, count + 1) if i not in holders]
     errors = [ChunkError((), f"shard {share}: no report merged; not audited") for share in missing]
+    warnings = []
     if missing:
         warnings.append(
             f"shard {', '.join(missing)} missing: its units are not in the merged report"

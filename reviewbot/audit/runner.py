@@ -26,7 +26,7 @@ from reviewbot.audit.plan import Job
 from reviewbot.audit.progress import UnitResult
 from reviewbot.backends.base import Backend
 from reviewbot.errors import BackendTimeout, OutputParseError, ReviewbotError
-from reviewbot.findings import parse_output
+from reviewbot.findings import cut_off, parse_output
 from reviewbot.types import Completion, Finding, FinishReason
 
 log = logging.getLogger(__name__)
@@ -38,7 +38,7 @@ def read_answer(job: Job, completion: Completion) -> UnitResult:
     (``placement.place_findings``)."""
     unit = job.unit
     findings: tuple[Finding, ...] = ()
-    error, raw, truncated = None, "", False
+    error, raw, parsed = None, "", None
     if completion.finish_reason is FinishReason.ERROR:
         error, raw = completion.error or "the engine reported an error", completion.text
     else:
@@ -51,7 +51,7 @@ def read_answer(job: Job, completion: Completion) -> UnitResult:
                 log.info(
                     "model answer for %s lines %d-%d: %s", unit.path, unit.start, unit.end, problem
                 )
-            findings, truncated = place_findings(parsed.findings, unit), parsed.truncated
+            findings = place_findings(parsed.findings, unit)
     return UnitResult(
         key=job.key,
         path=unit.path,
@@ -60,8 +60,7 @@ def read_answer(job: Job, completion: Completion) -> UnitResult:
         findings=findings,
         error=error,
         raw=raw,
-        # Cut off at max_new_tokens, whether or not the start of the answer could be read.
-        truncated=truncated or completion.finish_reason is FinishReason.LENGTH,
+        truncated=cut_off(completion.finish_reason, parsed),
         prompt_tokens=completion.prompt_tokens,
         completion_tokens=completion.completion_tokens,
         seconds=completion.seconds,

@@ -128,12 +128,14 @@ class LlamaCppBackend:
                 "max_new_tokens",
             )
         sampling = engine.sampling_for(request)
+        limit = TokenLimit(len(tokens), request.max_new_tokens)
         start = time.perf_counter()
         try:
             grammar = self._grammar(request.json_schema) if request.json_schema else None
             out = self._llm.create_completion(
                 tokens,
                 max_tokens=request.max_new_tokens,
+                stopping_criteria=self._llama_cpp.StoppingCriteriaList([limit]),
                 temperature=sampling.temperature,  # 0 selects llama.cpp's greedy sampler
                 top_k=sampling.top_k,
                 top_p=sampling.top_p,
@@ -150,8 +152,9 @@ class LlamaCppBackend:
         choice, usage = out["choices"][0], out["usage"]
         return Completion(
             text=choice["text"],
+            # llama-cpp-python calls a stop by a stopping criterion "stop"; ours is max_tokens.
             finish_reason=FinishReason.LENGTH
-            if choice["finish_reason"] == "length"
+            if choice["finish_reason"] == "length" or limit.reached
             else FinishReason.STOP,
             prompt_tokens=usage["prompt_tokens"],
             completion_tokens=usage["completion_tokens"],
@@ -176,6 +179,26 @@ class LlamaCppBackend:
         if key not in self._grammars:
             self._grammars[key] = json_grammar(self._llama_cpp, key)
         return self._grammars[key]
+
+
+class TokenLimit:
+    """A stopping criterion that ends generation after ``max_new`` tokens.
+
+    llama-cpp-python 0.3.x checks ``max_tokens`` after its multi-byte UTF-8 check, which
+    ``continue``s past it while the text ends inside a character: a model that keeps emitting
+    partial characters (byte tokens) runs past ``max_tokens``, here 574 tokens for 200 asked.
+    Stopping criteria run in ``Llama.generate`` before every sampled token is handed out, with
+    ``input_ids`` holding the prompt and the tokens handed out so far.
+    """
+
+    def __init__(self, prompt_tokens: int, max_new: int) -> None:
+        self._end = prompt_tokens + max_new
+        self.reached = False
+
+    def __call__(self, input_ids: Sequence[int], logits: object) -> bool:
+        if len(input_ids) >= self._end:
+            self.reached = True
+        return self.reached
 
 
 # llama-cpp-python's converter lets strings hold raw control characters, which json.loads rejects

@@ -40,6 +40,9 @@ MIGRATIONS = [  # sqlite_open: MIGRATIONS[i] takes user_version i to i + 1
 ]
 
 
+NOT_REVIEWED = "not_reviewed"  # CaseResult.status of a case the review did not cover
+
+
 class BenchDBError(ReviewbotError):
     """The benchmark database cannot be opened, read or written, or holds something else."""
 
@@ -48,8 +51,10 @@ class BenchDBError(ReviewbotError):
 class CaseResult:
     """One profile's review of one case.
 
-    status: "ok" (reviewed; chunk failures are counted in failed_calls) or "failed" (the engine
-    gave up on the whole case, e.g. a timeout; errors says why). calls: model calls made;
+    status: "ok" (reviewed; chunk failures are counted in failed_calls), "not_reviewed" (the
+    review left out lines the case is scored on, e.g. a hunk too big for the context window;
+    errors starts with ``"PATH: why"`` for each) or "failed" (the engine gave up on the whole
+    case, e.g. a timeout; errors says why). calls: model calls made;
     failed_calls: those whose answer could not be used (unparsable, cut off with nothing
     usable, engine error). seconds: wall time of the review. raw_outputs: the model's texts.
     """
@@ -132,9 +137,14 @@ class BenchDB:
         return [ProfileRow(n, f, json.loads(s or "{}")) for n, f, s in rows]
 
     def done(self, profile: str) -> set[str]:
-        """Ids of the cases ``profile`` has reviewed with status "ok"."""
+        """Ids of the cases ``profile`` is done with: status "ok" or "not_reviewed".
+
+        A case not reviewed under a profile's settings stays so under the same settings (the
+        profile's fingerprint pins them), so it is not retried; a "failed" one (a timeout) is.
+        """
         rows = self._read(
-            "SELECT case_id FROM results WHERE profile = ? AND status = 'ok'", (profile,)
+            "SELECT case_id FROM results WHERE profile = ? AND status IN ('ok', ?)",
+            (profile, NOT_REVIEWED),
         )
         return {row[0] for row in rows}
 

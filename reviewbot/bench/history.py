@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reviewbot import git
+from reviewbot.errors import GitError
 
 _RECORD, _FIELD = "\x1e", "\x1f"
 
@@ -34,7 +35,16 @@ def recent_commits(repo: Path, limit: int, rev: str = "HEAD") -> list[Commit]:
     commits yet.
     """
     fmt = _FIELD.join(("%H", "%P", "%s", "%b")) + _RECORD
-    out = git.log(repo, "--no-merges", f"--max-count={limit}", f"--format={fmt}", rev)
+    try:
+        out = git.log(repo, "--no-merges", f"--max-count={limit}", f"--format={fmt}", rev)
+    except GitError:
+        # git says only "ambiguous argument 'HEAD'" on an unborn branch: say what is wrong
+        if not git.log(repo, "--all", "--max-count=1", "--format=%H").strip():
+            raise GitError(
+                f"the repository {repo} has no commits yet; bench builds cases from its "
+                "history: commit some work first, or run bench in a repository with history"
+            ) from None
+        raise
     commits = []
     for record in out.split(_RECORD):
         fields = record.strip("\n").split(_FIELD)

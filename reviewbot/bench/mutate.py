@@ -4,8 +4,10 @@
 each operator (``reviewbot.bench.operators``) can make of it. A mutant changes exactly one
 contiguous span of one line and never adds or removes a line, so the diff around it keeps its
 shape and the answer key is that line. Python mutants are kept only when the whole mutated file
-still parses (``ast.parse``) and its syntax tree differs from the original's; other languages
-use the token-level rules alone.
+still parses (``ast.parse``) and its syntax tree differs from the original's once equivalent
+forms are made one (``reviewbot.bench.equivalent.canonical_dump``: a final ``return None``, a
+constant statement, ``+ 0``, the order of ``min``'s arguments); other languages use the
+token-level rules alone, which leave out the equivalent mutants they can see.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import ast
 import re
 from dataclasses import dataclass
 
+from reviewbot.bench.equivalent import canonical_dump
 from reviewbot.bench.mask import C_FAMILY, MASK, PYTHON, masked_lines
 from reviewbot.bench.operators import OPERATORS, Operator
 from reviewbot.bench.rules import Rule
@@ -72,7 +75,7 @@ class FileMutator:
         self._variables: frozenset[str] = frozenset()
         self._loads: set[tuple[int, int]] = set()  # (line, column) of Python names read
         if self.masked is not None and language == PYTHON:
-            self._tree = _dump(text)
+            self._tree = canonical_dump(text)
             if self._tree is not None:
                 self._variables, self._loads = _python_names(text)
         self.usable = self.masked is not None and (language != PYTHON or self._tree is not None)
@@ -108,10 +111,11 @@ class FileMutator:
         return pattern.search(masked) is not None
 
     def accepts(self, lineno: int, mutation: Mutation) -> bool:
-        """True unless this is Python and the mutated file fails to parse or parses the same."""
+        """True unless this is Python and the mutated file fails to parse or is equivalent
+        (the same canonical syntax tree, ``canonical_dump``)."""
         if self.language != PYTHON:
             return True
-        return _dump(self.mutated_text(lineno, mutation)) not in (None, self._tree)
+        return canonical_dump(self.mutated_text(lineno, mutation)) not in (None, self._tree)
 
     def mutated_text(self, lineno: int, mutation: Mutation) -> str:
         lines = list(self.lines)
@@ -169,11 +173,3 @@ def _apply(
 
 def _strip_cr(line: str) -> str:
     return line[:-1] if line.endswith("\r") else line
-
-
-def _dump(text: str) -> str | None:
-    try:
-        return ast.dump(ast.parse(text))
-    except (SyntaxError, ValueError):
-        # ValueError: source with NUL bytes
-        return None

@@ -8,6 +8,10 @@ token-level: they run over a line whose strings and comments are masked, and bin
 must have spaces around them (so generics like ``List<T>`` and pointers are left alone).
 The bug patterns follow the usual mutation-testing operator sets (relational, conditional,
 arithmetic, return-value, void-call removal) plus the guard removals seen in real fixes.
+
+Rules leave alone the spots where a mutant would be equivalent, behaving as the original does
+(``reviewbot.bench.equivalent``): no dropped ``return None`` / ``return;`` / ``return nil``, no
+swapped arguments of ``min``/``max``, no ``+ 0`` turned into ``- 0``.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from reviewbot.bench.equivalent import is_symmetric, is_zero_operand, returns_null
 from reviewbot.bench.rules import Replace, Rule, balanced, constant, delete, real, rule, swap
 
 PY = "python"
@@ -70,7 +75,7 @@ def _wrap(prefix: str, suffix: str, group: int) -> Replace:
 
 def _swap_args(m: re.Match[str], line: str, names: Sequence[str]) -> list[str]:
     func, a, b = m.group(1), m.group(2), m.group(3)
-    if a == b or func.split(".")[-1] in _KEYWORDS:
+    if a == b or func.split(".")[-1] in _KEYWORDS or is_symmetric(func):
         return []
     return [f"{func}({b}, {a})"]
 
@@ -94,6 +99,22 @@ def _range_end(m: re.Match[str], line: str, names: Sequence[str]) -> list[str]:
     if not args.strip() or args.count(",") > 1 or not balanced(args) or args.rstrip().endswith("1"):
         return []
     return [f"range({real(m, line, 1)} + 1)"]
+
+
+def _arithmetic(m: re.Match[str], line: str, names: Sequence[str]) -> list[str]:
+    op = m.group(0)
+    if op in "+-" and is_zero_operand(line[m.end() :]):
+        return []
+    return [{"+": "-", "-": "+", "*": "/", "/": "*"}[op]]
+
+
+def _drop_return(family: str) -> Replace:
+    """``return x`` -> ``x`` (group 1 is the indentation); nothing when ``x`` is a null."""
+
+    def replace(m: re.Match[str], line: str, names: Sequence[str]) -> list[str]:
+        return [] if returns_null(family, m.string[m.end() :], line[m.end() :]) else [m.group(1)]
+
+    return replace
 
 
 def _indent_then(text: str) -> Replace:
@@ -159,7 +180,7 @@ OPERATORS: tuple[Operator, ...] = (
         "arithmetic-swap",
         "arithmetic",
         "+ <-> -, * <-> /",
-        _same(rule(_spaced(r"[+\-*/]"), swap({"+": "-", "-": "+", "*": "/", "/": "*"}))),
+        _same(rule(_spaced(r"[+\-*/]"), _arithmetic)),
     ),
     Operator(
         "increment-swap",
@@ -272,8 +293,8 @@ OPERATORS: tuple[Operator, ...] = (
         "dropped-statement",
         "return x -> x",
         {
-            PY: (rule(r"^(\s*)return\s+(?=\S)", _indent_then("")),),
-            C: (rule(r"^(\s*)return\s+(?=[^\s;])", _indent_then("")),),
+            PY: (rule(r"^(\s*)return\s+(?=\S)", _drop_return(PY)),),
+            C: (rule(r"^(\s*)return\s+(?=[^\s;])", _drop_return(C)),),
         },
     ),
     Operator(

@@ -18,13 +18,15 @@ Each profile's Config is built like every other command's (defaults < the reposi
 file < ``REVIEWBOT_*`` environment < command-line flags), with the profile's own values applied
 last, so a profile wins over ``--model`` and the like. ``settings`` takes any Config key.
 Without a profiles file there is one profile: the configured model, named ``backend:model``.
+A profile's relative ``model`` path is resolved against the profiles file's folder; for the
+backends that load a file or folder (``MODEL_PATHS``) it must exist when the profile is chosen.
 """
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from reviewbot.config import Config
@@ -37,6 +39,13 @@ else:
     import tomli as tomllib
 
 _PROFILE_KEYS = frozenset({"name", "backend", "model", "base_url", "settings"})
+# Backends whose ``model`` is a path (what ``from_config`` loads), and what to call it.
+MODEL_PATHS: dict[str, str] = {
+    "llamacpp": "GGUF file",
+    "exllamav2": "model directory",
+    "exllamav3": "model directory",
+    "fake": "file of scripted answers",
+}
 
 
 @dataclass(frozen=True)
@@ -46,6 +55,7 @@ class Profile:
     name: str
     config: Config
     settings: Mapping[str, object] = field(default_factory=dict)
+    origin: Path | None = None  # the profiles file it came from
 
 
 def default_profile(config: Config) -> Profile:
@@ -65,7 +75,8 @@ def load_profiles(
     """The profiles of ``path`` (all, or those named in ``names``, in that order).
 
     Raises ConfigError for an unreadable or malformed file, a duplicate or unknown name, an
-    unknown key, or a bad value (naming the profile and key).
+    unknown key, a bad value (naming the profile and key), or a chosen profile's model path that
+    does not exist (naming the profile and the path as resolved).
     """
     tables = _tables(path)
     profiles: dict[str, Profile] = {}
@@ -74,14 +85,15 @@ def load_profiles(
         if profile.name in profiles:
             raise ConfigError(f"{path}: profile name {profile.name!r} is used twice")
         profiles[profile.name] = profile
-    if not names:
-        return list(profiles.values())
     missing = [n for n in names if n not in profiles]
     if missing:
         raise ConfigError(
             f"{path} has no profile {', '.join(map(repr, missing))}; it has: {', '.join(profiles)}"
         )
-    return [profiles[n] for n in names]
+    chosen = [profiles[n] for n in names] if names else list(profiles.values())
+    for profile in chosen:
+        _check_model(path, profile)
+    return chosen
 
 
 def _tables(path: Path) -> list[dict[str, object]]:
@@ -130,9 +142,6 @@ def _profile(
             f"{path}: profile {name!r}: {bad} are not settings (api_key comes from the "
             "environment only)"
         )
-    model = values.get("model")
-    if isinstance(model, str) and not Path(model).is_absolute() and (path.parent / model).exists():
-        values["model"] = str((path.parent / model).resolve())  # a model file next to the profiles
     merged = {**{k: v for k, v in flags.items() if v is not None}, **values}
     try:
         config, found = load_config(repo, environ=environ, flags=merged, cwd=path.parent)
@@ -140,4 +149,29 @@ def _profile(
         raise ConfigError(f"{path}: profile {name!r}: {exc}") from None
     if warnings is not None:
         warnings.extend(found)
-    return Profile(name, config, values)
+    model = values.get("model")
+    if isinstance(model, str) and not Path(model).expanduser().is_absolute():
+        resolved = (path.parent / model).resolve()
+        # a server's model name stays a name; a path the backend loads is the profiles file's
+        if config.backend in MODEL_PATHS or resolved.exists():
+            config = replace(config, model=str(resolved))
+    return Profile(name, config, values, origin=path)
+
+
+def _check_model(path: Path, profile: Profile) -> None:
+    """Raise ConfigError when the profile's backend loads a model path that does not exist."""
+    config = profile.config
+    kind = MODEL_PATHS.get(config.backend)
+    if kind is None or not config.model or Path(config.model).expanduser().exists():
+        return
+    given = profile.settings.get("model")
+    where = (
+        f"model = {given!r} in the profile, resolved against {path.parent}"
+        if isinstance(given, str)
+        else f"model from {config.source}"
+    )
+    raise ConfigError(
+        f"{path}: profile {profile.name!r}: the {kind} {Path(config.model).expanduser()} does "
+        f"not exist ({where}); set the profile's model to the path of a {kind}, absolute or "
+        "relative to the profiles file"
+    )

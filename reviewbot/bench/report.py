@@ -3,7 +3,7 @@
 JSON shape (``REPORT_VERSION`` 1)::
 
     {"report_version": 1, "tolerance": k, "cases": {"seeded": n, "fix": n, "clean": n},
-     "profiles": [{"profile", "reviewed", "missing", "failed",
+     "profiles": [{"profile", "reviewed", "missing", "failed", "not_reviewed",
                    "detection": {"file"|"hunk"|"line": RATE}, "precision": RATE,
                    "clean_flagged": RATE, "fp_per_clean": float|null, "parse": RATE,
                    "latency_mean_s", "latency_median_s", "tokens_per_second",
@@ -41,6 +41,7 @@ def score_to_dict(s: ProfileScore) -> dict[str, Any]:
         "reviewed": s.reviewed,
         "missing": s.missing,
         "failed": s.failed,
+        "not_reviewed": s.not_reviewed,
         "detection": {
             "file": rate_to_dict(s.detection_file),
             "hunk": rate_to_dict(s.detection_hunk),
@@ -90,7 +91,7 @@ Row = tuple[str, Callable[[ProfileScore], str]]
 
 def table_rows(scores: Sequence[ProfileScore], k: int) -> list[Row]:
     rows: list[Row] = [
-        ("cases reviewed", lambda s: f"{s.reviewed} ({s.missing} missing, {s.failed} failed)"),
+        ("cases reviewed", _counts),
         (f"detection, line ±{k}", lambda s: format_rate(s.detection_line)),
         ("detection, hunk", lambda s: format_rate(s.detection_hunk)),
         ("detection, file", lambda s: format_rate(s.detection_file)),
@@ -106,6 +107,29 @@ def table_rows(scores: Sequence[ProfileScore], k: int) -> list[Row]:
         keys = sorted({key for s in scores for key in getattr(s, attr)})
         rows += [(f"line detection, {title} {key}", _lookup(attr, key)) for key in keys]
     return rows
+
+
+def _counts(s: ProfileScore) -> str:
+    return f"{s.reviewed} ({s.missing} missing, {s.failed} failed, {s.not_reviewed} not reviewed)"
+
+
+def coverage_warnings(scores: Sequence[ProfileScore]) -> list[str]:
+    """One line per profile with cases its reviews did not cover, saying how many and why."""
+    lines = []
+    for s in scores:
+        if not s.not_reviewed:
+            continue
+        total = s.reviewed + s.not_reviewed
+        if s.reviewed == 0:
+            head = f"profile {s.profile!r} reviewed none of its {total} cases"
+        else:
+            head = f"profile {s.profile!r}: {s.not_reviewed} of {total} cases were not reviewed"
+        if "context window" in s.not_reviewed_reason:
+            fix = "give it a larger context_window or lower its max_new_tokens"
+        else:
+            fix = "check its include, exclude and max_file_bytes settings"
+        lines.append(f"{head}, so its scores leave them out (e.g. {s.not_reviewed_reason}); {fix}")
+    return lines
 
 
 def _lookup(attr: str, key: str) -> Callable[[ProfileScore], str]:

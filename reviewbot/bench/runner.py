@@ -3,8 +3,13 @@
 Each case's diff goes through ``reviewbot.diff.parse_diff`` and ``reviewbot.pipeline.review``
 with the profile's Config and the repository's prompts: the same filters, budget, templates,
 parser and anchoring the hook and the bot use, so the scores are what users will get. Every
-result is written as soon as it is made; a profile's cases already stored with status "ok" are
-skipped, so a run resumes where it stopped (a profile with nothing left is not even loaded).
+result is written as soon as it is made; a profile's cases already stored with status "ok" or
+"not_reviewed" are skipped, so a run resumes where it stopped (a profile with nothing left is not
+even loaded).
+
+A case whose scored lines the pipeline did not show the model (hunks too big for the context
+window, files left out by the filters; ``reviewbot.bench.coverage``) is stored as
+"not_reviewed" with the pipeline's reasons, never as a review that found nothing.
 """
 
 from __future__ import annotations
@@ -19,8 +24,9 @@ from typing import Protocol, runtime_checkable
 from reviewbot import pipeline
 from reviewbot.backends import create_backend
 from reviewbot.backends.base import Backend
-from reviewbot.bench.benchdb import BenchDB, CaseResult
+from reviewbot.bench.benchdb import NOT_REVIEWED, BenchDB, CaseResult
 from reviewbot.bench.casefile import Case
+from reviewbot.bench.coverage import not_reviewed
 from reviewbot.bench.profiles import Profile
 from reviewbot.cache_settings import review_settings
 from reviewbot.config import Config
@@ -78,9 +84,11 @@ def run_profiles(
 ) -> int:
     """Review every case not yet done with every profile; returns the number of reviews made.
 
-    Raises ConfigError when a profile name was stored with other settings or a stored case
-    differs, BackendUnavailable when an engine cannot be used at all (results so far are kept).
-    A timeout on one case is stored as a "failed" result and the run goes on.
+    Raises ConfigError when a profile name was stored with other settings, a stored case
+    differs, or a profile's backend cannot be built from its settings (the message names the
+    profile and its profiles file), BackendUnavailable when an engine cannot be used at all
+    (results so far are kept). A timeout on one case is stored as a "failed" result and the run
+    goes on.
     """
     db.add_cases(cases)
     made = 0
@@ -91,23 +99,35 @@ def run_profiles(
         progress(f"{profile.name}: {len(todo)} of {len(cases)} cases to review")
         if not todo:
             continue
-        backend = make_backend(profile)
+        try:
+            backend = make_backend(profile)
+        except ConfigError as exc:
+            raise ConfigError(f"{_named(profile)}: {exc}") from exc
         renderer = PromptRenderer.for_repo(repo, profile.config)
         for number, case in enumerate(todo, start=1):
             try:
                 result = review_case(case, profile, backend, renderer)
             except ConfigError as exc:
-                raise ConfigError(f"profile {profile.name!r}: {exc}") from exc
+                raise ConfigError(f"{_named(profile)}: {exc}") from exc
             db.put_result(result)
             made += 1
             progress(f"{profile.name}: {number}/{len(todo)} {case.id} {result.status}")
     return made
 
 
+def _named(profile: Profile) -> str:
+    where = f" of {profile.origin}" if profile.origin is not None else ""
+    return f"profile {profile.name!r}{where}"
+
+
 def review_case(
     case: Case, profile: Profile, backend: Backend, renderer: PromptRenderer
 ) -> CaseResult:
-    """One profile's review of one case, through ``pipeline.review``."""
+    """One profile's review of one case, through ``pipeline.review``.
+
+    status: "ok"; "not_reviewed" when the review skipped lines the case is scored on (errors
+    then start with ``"PATH: why"`` for each, then the chunk errors); "failed" on a timeout.
+    """
     if isinstance(backend, CaseAware):
         backend.begin_case(case)
     recorder = RecordingBackend(backend)
@@ -117,13 +137,14 @@ def review_case(
     except BackendTimeout as exc:
         return CaseResult(profile.name, case.id, "failed", errors=(str(exc),))
     completions = recorder.completions
+    missed = not_reviewed(case, files, review.skipped)
     return CaseResult(
         profile=profile.name,
         case_id=case.id,
-        status="ok",
+        status=NOT_REVIEWED if missed else "ok",
         findings=review.findings,
         raw_outputs=tuple(c.text for c in completions),
-        errors=tuple(e.reason for e in review.errors),
+        errors=(*missed, *(e.reason for e in review.errors)),
         calls=review.stats.calls,
         failed_calls=len(review.errors),
         seconds=review.stats.seconds,

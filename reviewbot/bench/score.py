@@ -14,6 +14,10 @@ Definitions (the README's "Choosing a model" section explains them to users):
   cases with at least one.
 - Parse rate: model calls whose answer could be used (parsed, not an engine error) among all.
 - A case whose review failed as a whole (a timeout) counts as reviewed and nothing found.
+- A case the review did not cover (status "not_reviewed": an answer-key line, or for a clean
+  case any part, was left out for the context window or by the filters) is counted apart and
+  left out of every rate and of latency: the model never saw what it would be scored on. Its
+  model calls still count in the parse rate.
 - Rates carry Wilson score 95% intervals (Wilson 1927; Brown, Cai & DasGupta 2001 recommend it
   for small counts, where the normal approximation fails).
 """
@@ -26,7 +30,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from reviewbot.bench.benchdb import CaseResult
+from reviewbot.bench.benchdb import NOT_REVIEWED, CaseResult
 from reviewbot.bench.casefile import AnswerLine, Case, CaseKind
 from reviewbot.diff import parse_diff
 from reviewbot.types import Finding, Hunk, Severity, Side
@@ -68,12 +72,16 @@ class Rate:
 @dataclass(frozen=True)
 class ProfileScore:
     """Scores of one profile. latency: seconds per reviewed case; tokens_per_second: generated
-    tokens over review seconds. per_class / per_operator: line detection of seeded cases."""
+    tokens over review seconds. per_class / per_operator: line detection of seeded cases.
+    reviewed: cases scored (status "ok" or "failed"); missing: cases with no result;
+    not_reviewed: cases the review did not cover, with the first reason in not_reviewed_reason
+    ("" when none)."""
 
     profile: str
     reviewed: int
     missing: int
     failed: int
+    not_reviewed: int
     detection_file: Rate
     detection_hunk: Rate
     detection_line: Rate
@@ -87,6 +95,7 @@ class ProfileScore:
     by_kind: dict[str, Rate] = field(default_factory=dict)
     per_class: dict[str, Rate] = field(default_factory=dict)
     per_operator: dict[str, Rate] = field(default_factory=dict)
+    not_reviewed_reason: str = ""
 
     @property
     def fp_per_clean(self) -> float | None:
@@ -165,25 +174,30 @@ def score_profile(
 ) -> ProfileScore:
     """Scores of ``profile`` on ``cases`` from its ``results`` (other profiles' are ignored)."""
     mine = {r.case_id: r for r in results if r.profile == profile}
-    reviewed = [(c, mine[c.id]) for c in cases if c.id in mine]
+    stored = [(c, mine[c.id]) for c in cases if c.id in mine]
+    skipped = [r for _, r in stored if r.status == NOT_REVIEWED]
+    reviewed = [(c, r) for c, r in stored if r.status != NOT_REVIEWED]
     buggy = [(c, r, judge(c, r.findings, k)) for c, r in reviewed if c.kind is not CaseKind.CLEAN]
     clean = [r for c, r in reviewed if c.kind is CaseKind.CLEAN]
     claims = [sum(is_bug_claim(f) for f in r.findings) for r in clean]
     ok = [r for _, r in reviewed if r.status == "ok"]
     seconds = [r.seconds for r in ok]
     made = sum(r.completion_tokens for r in ok)
+    called = [*ok, *skipped]
     return ProfileScore(
         profile=profile,
         reviewed=len(reviewed),
-        missing=len(cases) - len(reviewed),
+        missing=len(cases) - len(stored),
         failed=len(reviewed) - len(ok),
+        not_reviewed=len(skipped),
+        not_reviewed_reason=next((r.errors[0] for r in skipped if r.errors), ""),
         detection_file=Rate(sum(o.file for _, _, o in buggy), len(buggy)),
         detection_hunk=Rate(sum(o.hunk for _, _, o in buggy), len(buggy)),
         detection_line=Rate(sum(o.line for _, _, o in buggy), len(buggy)),
         precision=Rate(sum(o.hits for _, _, o in buggy), sum(o.findings for _, _, o in buggy)),
         clean_flagged=Rate(sum(n > 0 for n in claims), len(clean)),
         clean_bug_findings=sum(claims),
-        parse=Rate(sum(r.calls - r.failed_calls for r in ok), sum(r.calls for r in ok)),
+        parse=Rate(sum(r.calls - r.failed_calls for r in called), sum(r.calls for r in called)),
         latency_mean=statistics.fmean(seconds) if seconds else None,
         latency_median=statistics.median(seconds) if seconds else None,
         tokens_per_second=made / sum(seconds) if made and sum(seconds) > 0 else None,

@@ -26,7 +26,7 @@ from reviewbot.audit.record import KEY, AuditRecord, check_shards, plan_digest
 from reviewbot.audit.select import Selection, list_paths, select_files, whole_file_diff
 from reviewbot.audit.units import MAX_UNIT_LINES
 from reviewbot.backends.base import Backend
-from reviewbot.commands.output import exit_code, new_side_lines, write_report
+from reviewbot.commands.output import check_output, exit_code, new_side_lines, write_report
 from reviewbot.commands.setup import load_for
 from reviewbot.config import Config
 from reviewbot.errors import ConfigError
@@ -71,6 +71,7 @@ def run_cli(
     if options.concurrency < 1:
         raise ConfigError(f"--concurrency {options.concurrency} must be at least 1")
     config, repo = load_for(cwd, flags, environ, stderr=err)
+    check_output(config.output)  # before the model runs: an audit can take hours
     if options.base_urls and config.backend != "openai":
         raise ConfigError("--also-base-url works with the openai backend only")
     urls = [config.base_url, *options.base_urls] if config.backend == "openai" else [None]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TextIO
 
@@ -19,7 +19,7 @@ from reviewbot.bench.casefile import Case, read_cases, write_cases
 from reviewbot.bench.cases import CaseOptions, generate_cases
 from reviewbot.bench.oracles import SELF_CHECK
 from reviewbot.bench.profiles import Profile, default_profile, load_profiles
-from reviewbot.bench.report import report_json, report_terminal
+from reviewbot.bench.report import coverage_warnings, report_json, report_terminal
 from reviewbot.bench.report_html import report_html
 from reviewbot.bench.runner import run_profiles
 from reviewbot.bench.score import ProfileScore, score_all
@@ -46,10 +46,19 @@ def run(
     stdout: TextIO | None = None,
     stderr: TextIO | None = None,
 ) -> int:
-    """Run one bench action. Returns 0, or 1 when ``--self-check`` finds the harness wrong.
+    """Run one bench action. Returns 0; 1 when ``--self-check`` finds the harness wrong, or
+    when a profile (``all``, ``run``, ``report``) reviewed none of its cases.
 
-    Raises ConfigError (bad options, profiles, cases file), GitError (no repository for new
-    cases), BackendUnavailable (an engine cannot be used; results so far are kept).
+    A profile whose every case was "not reviewed" (its context window too small for the cases,
+    or filters leaving their files out) has no score at all: its table column is empty rather
+    than wrong, a warning says why, and the exit status is 1 so that a script comparing models
+    does not take an unmeasured model for a measured one (as a review whose chunks all failed
+    never reports "no findings"). Other profiles' results are still written and shown; a
+    profile with some cases not reviewed gets the warning only.
+
+    Raises ConfigError (bad options, profiles, cases file), GitError (no repository, or one
+    without commits, for new cases), BackendUnavailable (an engine cannot be used; results so
+    far are kept).
     """
     out, err = stdout or sys.stdout, stderr or sys.stderr
     config, repo = load_for(cwd, flags, environ, stderr=err)
@@ -64,14 +73,20 @@ def run(
     cases = _cases(args, cwd, repo, err)
     with BenchDB(cwd / args.db) as db:
         run_profiles(cases, profiles, db, repo=repo, progress=lambda line: print(line, file=err))
-        if args.action == "run":
-            return 0
         scores = score_all(cases, db.results(), [p.name for p in profiles], args.tolerance)
-    out.write(report_terminal(scores, cases, args.tolerance))
-    html = cwd / (args.html or DEFAULT_HTML)
-    _write(html, report_html(scores, cases, args.tolerance))
-    print(f"reviewbot: HTML report written to {html}", file=err)
-    return 0
+    if args.action == "all":
+        out.write(report_terminal(scores, cases, args.tolerance))
+        html = cwd / (args.html or DEFAULT_HTML)
+        _write(html, report_html(scores, cases, args.tolerance))
+        print(f"reviewbot: HTML report written to {html}", file=err)
+    return _coverage_status(scores, err)
+
+
+def _coverage_status(scores: Sequence[ProfileScore], err: TextIO) -> int:
+    """Warn about cases not reviewed; 1 when some profile reviewed none of its cases."""
+    for warning in coverage_warnings(scores):
+        print(f"reviewbot: warning: {warning}", file=err)
+    return 1 if any(s.not_reviewed and not s.reviewed for s in scores) else 0
 
 
 def _make_cases(args: BenchArgs, cwd: Path, repo: Path | None, err: TextIO) -> list[Case]:
@@ -144,14 +159,14 @@ def _report(args: BenchArgs, cwd: Path, out: TextIO, err: TextIO) -> int:
     with BenchDB(db_path) as db:
         cases, results = db.cases(), db.results()
         names = list(args.profile_names) or [p.name for p in db.profiles()]
-    text = _RENDER[args.report_format](score_all(cases, results, names, args.tolerance), cases,
-                                       args.tolerance)  # fmt: skip
+    scores = score_all(cases, results, names, args.tolerance)
+    text = _RENDER[args.report_format](scores, cases, args.tolerance)
     if args.report_output is None:
         out.write(text)
     else:
         _write(cwd / args.report_output, text)
         print(f"reviewbot: report written to {cwd / args.report_output}", file=err)
-    return 0
+    return _coverage_status(scores, err)
 
 
 def _self_check(cases: list[Case], repo: Path | None, k: int, out: TextIO) -> int:
@@ -179,6 +194,14 @@ def self_check_problems(scores: Mapping[str, ProfileScore]) -> list[str]:
         (silent.detection_file.hits == 0, "a silent reviewer was credited with a detection"),
         (flag_all.detection_line.hits == flag_all.detection_line.total, "flag-all missed a bug"),
         (flag_all.clean_flagged.hits == flag_all.clean_flagged.total, "flag-all not penalised"),
+    ]
+    checks += [
+        (
+            s.not_reviewed == 0,
+            f"{s.profile} did not review {s.not_reviewed} of its cases "
+            f"(e.g. {s.not_reviewed_reason})",
+        )
+        for s in (oracle, silent, flag_all)
     ]
     return [message for ok, message in checks if not ok]
 

@@ -12,7 +12,8 @@ content was reviewed before; the model phase runs under ``config.deadline`` (sec
 an unreachable model warns in one line and passes, unless ``on_unavailable = "fail"``.
 
 Exit: 0 pass; 1 a finding at or above ``fail_on`` (default: never), or no review with
-``on_unavailable = "fail"``.
+``on_unavailable = "fail"``; 2 (raised, for the CLI) the hook cannot run: bad configuration,
+git errors, an ``output`` file it cannot write (checked before the model runs).
 """
 
 from __future__ import annotations
@@ -106,6 +107,10 @@ def run(
     from reviewbot.commands.setup import repo_relative
 
     config, repo = _load(cwd, flags, environ, err)
+    if config.output is not None:  # imported only then: the fast path never writes a file
+        from reviewbot.commands.output import check_output
+
+        check_output(config.output)  # before the model runs, not after
     paths = [repo_relative(cwd, repo, p) for p in target.paths]
     if paths:
         # by name alone (include/exclude, lockfiles, vendored...), before running git

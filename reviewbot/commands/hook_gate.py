@@ -7,12 +7,13 @@ much as starting Python. Config-dependent rules (include/exclude) come later, in
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TextIO
 
 from reviewbot.path_rules import name_reason
 
 SKIP_WORDS = frozenset({"1", "true", "yes"})  # REVIEWBOT_SKIP values that skip, as hooks/ read it
+MAX_NAMED = 3  # files named in one hook line; the rest are counted
 
 
 def say(err: TextIO, text: str) -> None:
@@ -29,11 +30,27 @@ def nothing_to_do(
 ) -> bool:
     """True, after saying why in one line, when the hook can pass at once: REVIEWBOT_SKIP is
     set, or staged files were named and none is reviewable by name (lockfiles, vendored,
-    generated, minified). ranged: a pre-push range review (named files do not apply)."""
+    generated, minified), e.g. ``nothing to review (poetry.lock: lockfile)``. When only some are
+    not, says which in one ``skipped: poetry.lock (lockfile)`` line and returns False.
+    ranged: a pre-push range review (named files do not apply)."""
     if environ.get("REVIEWBOT_SKIP", "").strip().lower() in SKIP_WORDS:
         say(err, "skipped (REVIEWBOT_SKIP is set)")
         return True
-    if paths and not ranged and all(name_reason(p) is not None for p in paths):
-        say(err, f"nothing to review ({plural(len(paths), 'file')} not reviewable)")
+    if ranged or not paths:
+        return False
+    unreviewable = [(p, reason) for p in paths if (reason := name_reason(p)) is not None]
+    if len(unreviewable) == len(paths):
+        say(err, f"nothing to review ({_named(f'{p}: {why}' for p, why in unreviewable)})")
         return True
+    if unreviewable:
+        say(err, f"skipped: {_named(f'{p} ({why})' for p, why in unreviewable)}")
     return False
+
+
+def _named(items: Iterable[str]) -> str:
+    """The first MAX_NAMED of ``items`` joined, the rest counted: one line, however many
+    files pre-commit passes."""
+    listed = list(items)
+    shown = "; ".join(listed[:MAX_NAMED])
+    rest = len(listed) - MAX_NAMED
+    return shown if rest <= 0 else f"{shown}; and {rest} more"

@@ -16,6 +16,7 @@ from typing import TextIO
 
 import reviewbot
 from reviewbot import git
+from reviewbot.error_handler import EXIT_ERROR, EXIT_OK
 from reviewbot.errors import ConfigError, GitError
 
 HOOK_TYPES = ("pre-commit", "pre-push")
@@ -126,10 +127,10 @@ def run(
         for kind in refused:
             print(_refusal(target_dir / kind), file=err)
         if refused:
-            return 1
+            return EXIT_ERROR
     for kind in kinds:
         install(sources / kind, target_dir / kind, force=force, out=out, err=err)
-    return 0
+    return EXIT_OK
 
 
 def _foreign(target: Path) -> bool:

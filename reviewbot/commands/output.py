@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import TextIO
 
 from reviewbot.color import use_color
@@ -57,6 +58,30 @@ def write_report(
             create_reporter(config.format, handle, original_lines=lines).report(review)
     except OSError as exc:
         raise ConfigError(f"cannot write the report to {config.output}: {exc.strerror}") from exc
+
+
+def check_output(path: Path | None) -> None:
+    """Before any model call: raise ConfigError naming ``path`` when a report could not be
+    written there (its directory missing or not writable, the path a directory or a read-only
+    file), so a long review's results are not lost at the end. None (stdout) passes. The write
+    itself can still fail (a full disk): ``write_report`` reports that too."""
+    if path is None:
+        return
+    where = f"cannot write the report to {path}"
+    parent = path.parent
+    if path.is_dir():
+        problem = "it is a directory; give a file name in it"
+    elif not parent.exists():
+        problem = f"the directory {parent} does not exist; create it or choose another file"
+    elif not parent.is_dir():
+        problem = f"{parent} is not a directory; choose another file"
+    elif path.exists() and not os.access(path, os.W_OK):
+        problem = "the file is read-only; make it writable or choose another file"
+    elif not path.exists() and not os.access(parent, os.W_OK | os.X_OK):
+        problem = f"the directory {parent} is not writable; choose another file"
+    else:
+        return
+    raise ConfigError(f"{where}: {problem} (--output / output)")
 
 
 def exit_code(review: Review, fail_on: Severity | None) -> int:

@@ -18,10 +18,15 @@ from typing import TextIO
 
 from reviewbot.commands.output import exit_code, write_report
 from reviewbot.commands.setup import find_repo
-from reviewbot.error_handler import EXIT_FAIL, EXIT_OK
+from reviewbot.error_handler import EXIT_ERROR, EXIT_OK
 from reviewbot.errors import ConfigError
 from reviewbot.github.client import GitHubClient
-from reviewbot.github.event import PullTarget, target_from_actions, target_from_args
+from reviewbot.github.event import (
+    PullTarget,
+    not_reviewed,
+    target_from_actions,
+    target_from_args,
+)
 from reviewbot.github.job import BackendFactory, JobResult, JobSpec, run_job
 from reviewbot.reporters.markdown import render_markdown
 
@@ -35,6 +40,7 @@ class PrArgs:
     dry_run: bool = False
     incremental: bool = False
     sarif: Path | None = None
+    review_drafts: bool = False  # as the webhook's --review-drafts
 
 
 def default_client(target: PullTarget) -> GitHubClient:
@@ -52,17 +58,29 @@ def run(
     stdout: TextIO | None = None,
     stderr: TextIO | None = None,
 ) -> int:
-    """Exit code: 0 done (or nothing to do), 1 findings at ``--fail-on`` / review failed /
-    the token may not write. Raises ConfigError, GitHubError, GitError for the CLI to print."""
+    """Exit code: 0 done (or nothing to do: a closed pull request, or a draft without
+    ``review_drafts``), 1 findings at ``--fail-on`` / review failed / the token may not write.
+    Raises ConfigError, GitHubError, GitError for the CLI to print."""
     out = stdout if stdout is not None else sys.stdout
     err = stderr if stderr is not None else sys.stderr
     target = _target(args, environ)
     client = client_factory(target) if target.token else None
-    head, base = target.head_sha, target.base_sha
-    if (head is None or base is None) and client is not None:
+    if (target.head_sha is None or target.base_sha is None) and client is not None:
         pull = client.pull(target.number)
-        head, base = pull.head_sha, pull.base_sha
+        target = replace(
+            target,
+            head_sha=pull.head_sha,
+            base_sha=pull.base_sha,
+            draft=pull.draft,
+            state=pull.state,
+            merged=pull.merged,
+        )
+    head, base = target.head_sha, target.base_sha
     assert head is not None and base is not None  # _target guarantees a token otherwise
+    skip = not_reviewed(target, review_drafts=args.review_drafts)
+    if skip is not None:
+        print(f"reviewbot: {skip}", file=err)
+        return EXIT_OK
     spec = JobSpec(
         number=target.number,
         base_sha=base,
@@ -108,7 +126,7 @@ def _finish(result: JobResult, args: PrArgs, out: TextIO, err: TextIO) -> int:
         print(f"reviewbot: error: {result.denied}", file=err)
         print("reviewbot: the review could not be posted; here it is instead:\n", file=err)
         err.write(render_markdown(result.review))
-        return EXIT_FAIL
+        return EXIT_ERROR  # the review exists, but the command could not post it
     if args.dry_run and result.payload is not None:
         document = {"review": result.payload.to_json(), "summary_comment": result.summary}
         json.dump(document, out, indent=2, ensure_ascii=False)

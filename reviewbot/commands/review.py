@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import BinaryIO, TextIO
 
 from reviewbot import git
-from reviewbot.commands.output import exit_code, write_report
+from reviewbot.commands.output import check_output, exit_code, write_report
 from reviewbot.commands.setup import load_for, repo_relative
 from reviewbot.config import Config
 from reviewbot.diff import parse_diff
 from reviewbot.errors import ConfigError, GitError
-from reviewbot.types import FileDiff, Review, Skipped
+from reviewbot.types import ChunkError, FileDiff, Review, Skipped
 
 
 def read_diff(
@@ -78,6 +79,22 @@ def review_files(
     return pipeline.review(files, backend, config, renderer, skipped=skipped)
 
 
+def with_unparsed(review: Review, unparsed: Sequence[Skipped]) -> Review:
+    """``review`` marked incomplete for the files of the diff that could not be parsed (listed
+    in ``unparsed``, which also stay in ``review.skipped``): each becomes a ChunkError, so a
+    malformed patch never passes as clean (exit 1, SARIF ``executionSuccessful`` false).
+
+    Each also counts as one attempted unit in ``stats.calls`` (as audits count units), so
+    ``Review.failed`` keeps meaning "every attempt failed": true only when no file was
+    reviewed either.
+    """
+    if not unparsed:
+        return review
+    errors = tuple(ChunkError((s.path,), s.reason) for s in unparsed)
+    stats = replace(review.stats, calls=review.stats.calls + len(errors))
+    return replace(review, errors=(*review.errors, *errors), stats=stats)
+
+
 def run_cli(
     *,
     cwd: Path,
@@ -91,6 +108,7 @@ def run_cli(
     stderr: TextIO | None = None,
 ) -> int:
     config, repo = load_for(cwd, flags, environ, stderr=stderr)
+    check_output(config.output)  # before the model runs, not after
     rel_paths = [repo_relative(cwd, repo, p) for p in paths]
     data = read_diff(
         repo,
@@ -100,17 +118,17 @@ def run_cli(
         stdin=stdin if stdin is not None else sys.stdin.buffer,
     )
     err = stderr if stderr is not None else sys.stderr
-    files, skipped = parse_diff(data) if data.strip() else ([], [])
+    files, unparsed = parse_diff(data) if data.strip() else ([], [])
     files = restrict(files, rel_paths)
-    _warn_unmatched(rel_paths, [*(f.path for f in files), *(s.path for s in skipped)], err)
-    if not files and not skipped:
+    _warn_unmatched(rel_paths, [*(f.path for f in files), *(s.path for s in unparsed)], err)
+    if not files and not unparsed:
         what = rev_range or diff_file or "the staged changes"
         print(f"reviewbot: nothing to review: {what}: no changes", file=err)
         if config.output is not None or config.format != "terminal":
             # an empty report, so CI never picks up a stale one or finds no file
             write_report(Review(), config, stdout=stdout, environ=environ)
         return 0
-    result = review_files(files, skipped, config, repo)
+    result = with_unparsed(review_files(files, unparsed, config, repo), unparsed)
     write_report(result, config, files=files, stdout=stdout, environ=environ)
     return exit_code(result, config.fail_on)
 

@@ -40,6 +40,7 @@ from reviewbot.serve import (
     serving,
     wait_until,
 )
+from reviewbot.serve.app import check_host
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080
@@ -83,7 +84,8 @@ def run(
     loaded); a second signal ends the process at once with 128 + its number. One log line per
     request goes to stderr, and only there. Returns 0 after a clean stop.
 
-    Raises ConfigError, before the model loads, for a non-loopback host without
+    Raises ConfigError, before the model loads, for a host that is neither an IP address nor a
+    resolvable name (checked first), for a non-loopback host without
     ``REVIEWBOT_SERVE_API_KEY``, for the ``openai`` backend (nothing in-process to serve) and
     when the address cannot be bound (a busy port, an address not of this machine). Whatever
     ``backend_factory`` raises (BackendUnavailable when the engine cannot load, ConfigError for
@@ -92,6 +94,7 @@ def run(
     out = stdout if stdout is not None else sys.stdout
     err = stderr if stderr is not None else sys.stderr
     api_key = environ.get(API_KEY_VARIABLE) or None
+    check_host(host)  # a mistyped address is named as such, not as a missing API key
     check_bind_address(host, api_key)
     config = in_process_engine(config)
     settings = ServeSettings(

@@ -40,7 +40,8 @@ class PullInfo:
     base_ref: str
     head_repo: str | None  # owner/name of the head repository; differs for forks
     draft: bool
-    state: str
+    state: str  # open | closed
+    merged: bool = False
 
 
 @dataclass(frozen=True)
@@ -128,6 +129,7 @@ class GitHubClient:
             head_repo=head_repo,
             draft=bool(data.get("draft", False)),
             state=data.get("state", "open"),
+            merged=bool(data.get("merged", False)),
         )
 
     def pull_files(self, number: int) -> list[PullFile]:

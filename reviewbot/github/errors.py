@@ -1,4 +1,4 @@
-"""Errors of the GitHub edge (all ``ReviewbotError``; the CLI prints them, exit code 1).
+"""Errors of the GitHub edge (all ``ReviewbotError``; the CLI prints them, exit code 2).
 
 GitHubError                 any failed GitHub request (status 0: no answer at all)
  ├── GitHubRejected         422: GitHub refused the content (e.g. a comment off the diff)

@@ -1,9 +1,9 @@
 """Which pull request to review: from GitHub Actions' environment or from arguments.
 
 GitHub Actions sets ``GITHUB_EVENT_PATH`` (the event JSON: ``pull_request.number``,
-``.base.sha``, ``.head.sha``, ``.draft``), ``GITHUB_REPOSITORY`` (``owner/name``),
-``GITHUB_API_URL`` (``https://HOST/api/v3`` on GitHub Enterprise Server) and, when the workflow
-passes it, ``GITHUB_TOKEN``. Tokens come from the environment only.
+``.base.sha``, ``.head.sha``, ``.draft``, ``.state``, ``.merged``), ``GITHUB_REPOSITORY``
+(``owner/name``), ``GITHUB_API_URL`` (``https://HOST/api/v3`` on GitHub Enterprise Server) and,
+when the workflow passes it, ``GITHUB_TOKEN``. Tokens come from the environment only.
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ _REPO = re.compile(r"^[\w.-]+/[\w.-]+$")
 
 @dataclass(frozen=True)
 class PullTarget:
-    """One pull request to review. head_sha / base_sha: as the event said (None: ask GitHub)."""
+    """One pull request to review. head_sha / base_sha: as the event said (None: ask GitHub).
+    state: GitHub's ``open`` or ``closed`` (merged ones are closed and ``merged``)."""
 
     repo: str
     number: int
@@ -31,6 +32,8 @@ class PullTarget:
     head_sha: str | None = None
     base_sha: str | None = None
     draft: bool = False
+    state: str = "open"
+    merged: bool = False
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,8 @@ class PullEvent:
     head_sha: str
     base_sha: str
     draft: bool
+    state: str = "open"
+    merged: bool = False
 
 
 def parse_pull_event(payload: object) -> PullEvent:
@@ -62,7 +67,26 @@ def parse_pull_event(payload: object) -> PullEvent:
         head_sha=str(_field(payload, "pull_request.head.sha")),
         base_sha=str(_field(payload, "pull_request.base.sha")),
         draft=bool(_field(payload, "pull_request.draft", default=False)),
+        state=str(_field(payload, "pull_request.state", default="open")),
+        merged=bool(_field(payload, "pull_request.merged", default=False)),
     )
+
+
+def not_reviewed(target: PullTarget, *, review_drafts: bool) -> str | None:
+    """Why ``target`` gets no review, in one line, or None to review it.
+
+    A closed pull request (merged or not) has nothing left to review; a draft waits for
+    ``ready_for_review`` unless ``review_drafts``: the webhook's rule (``webhook/server.py``).
+    """
+    if target.state == "closed":
+        how = " (merged)" if target.merged else ""
+        return f"pull request #{target.number} is closed{how}; nothing to review"
+    if target.draft and not review_drafts:
+        return (
+            f"pull request #{target.number} is a draft; nothing to review (it is reviewed when "
+            "marked ready for review; --review-drafts reviews drafts)"
+        )
+    return None
 
 
 _REQUIRED = object()
@@ -133,6 +157,8 @@ def target_from_actions(environ: Mapping[str, str], *, need_token: bool = True) 
         head_sha=event.head_sha,
         base_sha=event.base_sha,
         draft=event.draft,
+        state=event.state,
+        merged=event.merged,
     )
 
 

@@ -55,6 +55,47 @@ class ServeSettings:
     retry_after_s: int = 1
     loading_retry_after_s: int = 5
 
+    def __post_init__(self) -> None:
+        # A programming-error guard, raised before anything binds: the CLI's argparse types
+        # refuse these values with a usage message first.
+        if self.max_batch_size < 1 or self.max_queue < 1:
+            raise ValueError(
+                f"max_batch_size={self.max_batch_size} and max_queue={self.max_queue} must be >= 1"
+            )
+
+
+Resolver = Callable[..., object]  # socket.getaddrinfo's shape: (host, port, ...) -> addresses
+
+
+def check_host(host: str, resolve: Resolver = socket.getaddrinfo) -> None:
+    """Refuse a ``host`` that is neither an IP address nor a name this machine resolves, so the
+    mistake is named before anything else (the API-key check, the bind, the model load).
+
+    A name made only of numbers and dots (``256.1.1.1``) is a mistyped IPv4 address, never looked
+    up: no top-level domain is all-numeric (RFC 3696, section 2). ``[::1]`` is taken as ``::1``.
+    resolve: ``socket.getaddrinfo`` or a stand-in with its signature and ``socket.gaierror``.
+    Raises ConfigError naming the host and what to give instead.
+    """
+    address = host.strip("[]")
+    fix = "use --host 127.0.0.1 (this machine only), 0.0.0.0 (all interfaces) or a name it resolves"
+    try:
+        ipaddress.ip_address(address)
+        return
+    except ValueError:
+        pass
+    if not address or address.replace(".", "").isdigit() or ":" in address:
+        kind = "IPv6" if ":" in address else "IPv4"
+        example = "::1" if ":" in address else "four numbers from 0 to 255, e.g. 192.168.1.5"
+        raise ConfigError(f"cannot listen on {host!r}: not an {kind} address ({example}); {fix}")
+    try:
+        resolve(address, None, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError) as exc:
+        reason = exc.strerror if isinstance(exc, socket.gaierror) else str(exc)
+        raise ConfigError(
+            f"cannot listen on {host!r}: not an IP address, and the name does not resolve "
+            f"({reason}); {fix}"
+        ) from exc
+
 
 def check_bind_address(host: str, api_key: str | None) -> None:
     """Refuse to listen beyond this machine without an API key.

@@ -480,3 +480,18 @@ def test_a_second_run_on_the_same_state_file_waits_and_sends_nothing(
         f"reviewbot: audit: 4 files (8 skipped), 12 units: {UNITS} done before, 0 to send",
     ]
     assert reports[0].read_text() == reports[1].read_text()
+
+
+def test_an_unwritable_output_fails_before_any_unit_is_sent(
+    polyglot: Path, scripted_server: Any
+) -> None:
+    scripted_server.responder = answer
+    out = polyglot.parent / "no-such-dir" / "audit.sarif"
+    state = polyglot.parent / "s.sqlite"
+    with pytest.raises(ConfigError) as caught:
+        run_audit(polyglot, scripted_server, out, state)
+    assert str(caught.value) == (
+        f"cannot write the report to {out}: the directory {out.parent} does not exist; create "
+        "it or choose another file (--output / output)"
+    )
+    assert (caught.value.exit_code, scripted_server.requests, state.exists()) == (2, [], False)

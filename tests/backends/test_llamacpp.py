@@ -153,9 +153,19 @@ def test_sampling_follows_the_seed(backend: LlamaCppBackend) -> None:
 def test_token_limit_gives_length(backend: LlamaCppBackend) -> None:
     [completion] = backend.complete([Request(MESSAGES, max_new_tokens=5)])
     assert completion.finish_reason is FinishReason.LENGTH
-    # llama-cpp-python skips its limit check while the text ends inside a UTF-8 character, so a
-    # random model's byte tokens can run a little past the limit
-    assert 5 <= completion.completion_tokens <= 8
+    assert completion.completion_tokens == 5
+
+
+@pytest.mark.parametrize("index", [6, 32])  # without the limit: 574 and 575 tokens
+def test_the_limit_holds_while_the_text_ends_inside_a_character(
+    backend: LlamaCppBackend, index: int
+) -> None:
+    """llama-cpp-python skips its own max_tokens check while the text ends inside a UTF-8
+    character; on these prompts the tiny model's byte tokens kept it so."""
+    text = f"+    x = items[{index}] # h\u00e9llo \u4e16\u754c"
+    request = Request((Message("system", "Answer."), Message("user", text)), max_new_tokens=200)
+    [completion] = backend.complete([request])
+    assert (completion.finish_reason, completion.completion_tokens) == (FinishReason.LENGTH, 200)
 
 
 def test_failed_request_does_not_stop_the_batch(tiny_gguf: Path) -> None:

@@ -1,9 +1,13 @@
 from __future__ import annotations
 
 import ast
+from pathlib import Path
 
+import gitrepo
 import pytest
 
+from reviewbot.bench.casefile import CaseKind
+from reviewbot.bench.cases import CaseOptions, generate_cases
 from reviewbot.bench.mask import MASK, masked_lines
 from reviewbot.bench.mutate import FileMutator, Mutation, family
 from reviewbot.bench.operators import BY_NAME, CLASSES, OPERATORS
@@ -20,6 +24,7 @@ PYTHON = (
     "        total -= a[i] * 2\n"
     "    if i < len(a) and a[i] == x:\n"
     "        pass\n"
+    "    return pow(a, b)\n"
 )
 GO = (
     "func f(a int, b int) int {\n"
@@ -86,7 +91,7 @@ CASES = [
     ("python", PYTHON, 2, "logical-swap", "    if a.close is not None or b < len(a):"),
     ("python", PYTHON, 2, "remove-null-check", "    if b < len(a):"),
     ("python", PYTHON, 3, "min-max-swap", "        return max(a, b)"),
-    ("python", PYTHON, 3, "swap-arguments", "        return min(b, a)"),
+    ("python", PYTHON, 12, "swap-arguments", "    return pow(b, a)"),
     ("python", PYTHON, 3, "drop-return", "        min(a, b)"),
     ("python", PYTHON, 4, "drop-await", "    x = g(a, 'x < y')  # a < b"),
     ("python", PYTHON, 5, "drop-close", "    pass"),
@@ -230,3 +235,86 @@ def test_languages_without_rules_are_not_usable() -> None:
     assert family("cpp") == "c-family"
     assert not FileMutator("haskell", "main = print 1\n").usable
     assert FileMutator("python", "def broken(:\n").usable is False
+
+
+# (language, line, operator): mutants that would behave as the original, so are never made
+EQUIVALENT = [
+    ("python", "    return None", "drop-return"),
+    ("python", "    return (None)", "drop-return"),
+    ("python", "    return None  # nothing to do", "drop-return"),
+    ("python", "    return  # done", "drop-return"),
+    ("go", "\treturn nil", "drop-return"),
+    ("go", "\treturn nil // not found", "drop-return"),
+    ("javascript", "  return null;", "drop-return"),
+    ("javascript", "  return undefined;", "drop-return"),
+    ("typescript", "  return /* none */;", "drop-return"),
+    ("c", "  return NULL;", "drop-return"),
+    ("cpp", "  return nullptr;", "drop-return"),
+    ("python", "    m = min(a, b)", "swap-arguments"),
+    ("java", "  int m = Math.max(a, b);", "swap-arguments"),
+    ("cpp", "  int m = std::min(a, b);", "swap-arguments"),
+    ("python", "    y = x + 0", "arithmetic-swap"),
+    ("go", "\ty := x - 0", "arithmetic-swap"),
+    ("javascript", "  y = x + 0.0;", "arithmetic-swap"),
+]
+
+
+@pytest.mark.parametrize(("language", "line", "operator"), EQUIVALENT)
+def test_equivalent_mutants_are_not_made(language: str, line: str, operator: str) -> None:
+    source = f"{line}\n" if language != "python" else f"def f(a, b, x):\n{line}\n"
+    number = 1 if language != "python" else 2
+    assert operator not in FileMutator(language, source).candidates(number)
+
+
+# the same operators still make their mutant where it changes behaviour
+NOT_EQUIVALENT = [
+    ("python", "    return None or x", "drop-return", "    None or x"),
+    ("python", "    return x  # the value", "drop-return", "    x  # the value"),
+    ("go", "\treturn nil, err", "drop-return", "\tnil, err"),
+    ("javascript", "  return nullish;", "drop-return", "  nullish;"),
+    ("python", "    m = pow(a, b)", "swap-arguments", "    m = pow(b, a)"),
+    ("python", "    y = x + 1", "arithmetic-swap", "    y = x - 1"),
+    ("go", "\ty := x * 0", "arithmetic-swap", "\ty := x / 0"),
+]
+
+
+@pytest.mark.parametrize(("language", "line", "operator", "expected"), NOT_EQUIVALENT)
+def test_real_mutants_next_to_equivalent_ones_are_made(
+    language: str, line: str, operator: str, expected: str
+) -> None:
+    source = f"{line}\n" if language != "python" else f"def f(a, b, x):\n{line}\n"
+    number = 1 if language != "python" else 2
+    mutants = FileMutator(language, source).candidates(number)[operator]
+    assert [m.mutated for m in mutants] == [expected]
+
+
+# (source, line, mutated line, accepted): the Python syntax-tree check on its own
+TREES = [
+    ("def f(x):\n    print(x)\n    return (\n        None)\n", 3, "    (", False),
+    ("async def f(x):\n    await g(x)\n    return None\n", 3, "    None", False),
+    ("def f(x):\n    print(x)\n    return x\n", 3, "    x", True),
+    ("def f(x):\n    if x:\n        return None\n    g()\n", 3, "        None", True),
+    ("def f(x):\n    y = x + 0\n    return y\n", 2, "    y = x - 0", False),
+    ("def f(x):\n    y = x + 1\n    return y\n", 2, "    y = x - 1", True),
+    ("def f(a, b):\n    return min(a, b)\n", 2, "    return min(b, a)", False),
+    ("def f(a, b):\n    return pow(a, b)\n", 2, "    return pow(b, a)", True),
+]
+
+
+@pytest.mark.parametrize(("source", "line", "mutated", "accepted"), TREES)
+def test_python_mutants_equivalent_as_syntax_trees_are_refused(
+    source: str, line: int, mutated: str, accepted: bool
+) -> None:
+    original = source.split("\n")[line - 1]
+    mutation = Mutation("drop-return", "dropped-statement", original, mutated, 0)
+    assert FileMutator("python", source).accepts(line, mutation) is accepted
+
+
+def test_a_function_ending_in_return_none_gives_no_seeded_case(git_repo: Path) -> None:
+    gitrepo.write(git_repo, "README.md", "# demo\n")
+    gitrepo.commit(git_repo, "Add readme")
+    gitrepo.write(git_repo, "hello.py", "def hello(name):\n    print(name)\n    return None\n")
+    gitrepo.commit(git_repo, "Add hello")
+    made = generate_cases(git_repo, CaseOptions(count=2))
+    assert [c.kind for c in made.cases] == [CaseKind.CLEAN]
+    assert made.notes[0].startswith("0 seeded, 0 reversed fixes")

@@ -167,11 +167,17 @@ def test_reports(cases: CaseSet, db: BenchDB, history_repo: Path) -> None:
     scores = score_all(cases.cases, db.results(), [p.name for p in named])
     table = report_terminal(scores, cases.cases, 3).splitlines()
     assert table[0].split() == ['<b>"x"&', "oracle"]
+    assert table[2] == (
+        "cases reviewed                            10 (0 missing, 0 failed, 0 not reviewed)  "
+        "10 (0 missing, 0 failed, 0 not reviewed)"
+    )
     assert table[3] == (
-        "detection, line ±3                        0% [0-39] 0/6             100% [61-100] 6/6"
+        "detection, line ±3                        0% [0-39] 0/6                             "
+        "100% [61-100] 6/6"
     )
     assert table[6] == (
-        "precision, line ±3                        -                         100% [68-100] 8/8"
+        "precision, line ±3                        -                                         "
+        "100% [68-100] 8/8"
     )
     assert table[-1] == (
         "cases: 4 seeded, 2 fix, 4 clean; rates with Wilson 95% intervals [low-high] and counts"

@@ -14,7 +14,7 @@ import gitrepo
 import pytest
 from factories import ASSIGNMENT_BUG, answer
 
-from reviewbot.commands import hook, hook_deadline
+from reviewbot.commands import hook, hook_deadline, hook_gate
 from reviewbot.errors import ConfigError
 from reviewbot.types import Review
 
@@ -146,11 +146,59 @@ def test_only_unreviewable_files_exit_at_once_without_heavy_imports(
     proc = run_hook(staged, env, "poetry.lock", "vendor/lib.js", python=("-X", "importtime"))
     assert proc.returncode == 0
     assert proc.stdout == ""
-    assert "reviewbot: nothing to review (2 files not reviewable)" in proc.stderr
+    assert (
+        "reviewbot: nothing to review (poetry.lock: lockfile; vendor/lib.js: vendored (vendor/))"
+        in proc.stderr
+    )
     assert scripted_server.requests == []
     imported = _imported(proc.stderr)
     assert [m for m in HEAVY if m in imported] == []
     assert "reviewbot.config_load" not in imported  # decided before reading any config
+
+
+def test_files_skipped_by_name_are_named_beside_a_review(
+    staged: Path, tmp_path: Path, scripted_server: Any
+) -> None:
+    gitrepo.write(staged, "poetry.lock", "new\n")
+    gitrepo.stage(staged)
+    scripted_server.reply(ANSWER)
+    proc = run_hook(staged, hook_env(tmp_path, scripted_server.base_url), "app.py", "poetry.lock")
+    assert (proc.returncode, proc.stdout) == (0, REPORT)
+    assert proc.stderr == "reviewbot: skipped: poetry.lock (lockfile)\n"
+    [chat] = scripted_server.chat_requests
+    assert "poetry.lock" not in chat.body["messages"][1]["content"]
+
+
+@pytest.mark.parametrize(
+    ("paths", "said", "done"),
+    [
+        (["poetry.lock"], "nothing to review (poetry.lock: lockfile)", True),
+        (["app.py", "dist/app.js"], "skipped: dist/app.js (generated (dist/))", False),
+        (
+            ["a.min.js", "Cargo.lock", "x_pb2.py", "go.sum", "yarn.lock", "app.py"],
+            "skipped: a.min.js (minified (*.min.js)); Cargo.lock (lockfile); "
+            "x_pb2.py (generated (*_pb2.py)); and 2 more",
+            False,
+        ),
+        (
+            ["go.sum", "uv.lock", "node_modules/a.js", "Pods/b.m"],
+            "nothing to review (go.sum: lockfile; uv.lock: lockfile; "
+            "node_modules/a.js: vendored (node_modules/); and 1 more)",
+            True,
+        ),
+        (["app.py"], None, False),
+    ],
+)
+def test_the_gate_names_what_it_skips(paths: list[str], said: str | None, done: bool) -> None:
+    err = io.StringIO()
+    assert hook_gate.nothing_to_do(paths, ranged=False, environ={}, err=err) is done
+    assert err.getvalue() == ("" if said is None else f"reviewbot: {said}\n")
+
+
+def test_the_gate_leaves_a_range_to_the_hook() -> None:
+    err = io.StringIO()
+    assert hook_gate.nothing_to_do(["poetry.lock"], ranged=True, environ={}, err=err) is False
+    assert err.getvalue() == ""
 
 
 def test_excluded_by_config_exits_without_a_model(

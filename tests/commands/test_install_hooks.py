@@ -49,7 +49,7 @@ def test_an_existing_hook_is_refused_without_force(git_repo: Path) -> None:
     target = git_repo / ".git" / "hooks" / "pre-commit"
     target.write_bytes(FOREIGN)
     code, out, err = install(git_repo, "pre-commit")
-    assert (code, out) == (1, "")
+    assert (code, out) == (2, "")
     assert err.startswith(f"reviewbot: error: {target} exists and is not reviewbot's hook")
     assert "--force" in err and "pre-commit.reviewbot-backup" in err
     assert target.read_bytes() == FOREIGN
@@ -187,7 +187,7 @@ def test_a_refusal_installs_nothing(git_repo: Path) -> None:
     hooks = git_repo / ".git" / "hooks"
     (hooks / "pre-commit").write_bytes(FOREIGN)
     code, out, err = install(git_repo)
-    assert (code, out) == (1, "")
+    assert (code, out) == (2, "")
     assert err.startswith(f"reviewbot: error: {hooks / 'pre-commit'} exists")
     assert not (hooks / "pre-push").exists()  # no half install
 

@@ -248,7 +248,7 @@ def test_public_endpoint_refused_before_any_connection(calc_repo: Path) -> None:
 
 def test_outside_git_without_patch_is_a_clear_error(tmp_path: Path) -> None:
     code, _, err = run(tmp_path, "review", "--backend", "fake")
-    assert code == 1
+    assert code == 2  # the command could not do its job; 1 is a failing verdict
     assert "not inside a git repository" in err
 
 

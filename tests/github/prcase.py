@@ -66,9 +66,10 @@ class PullRequest:
     waits: list[float] = field(default_factory=list)
     last_stderr: str = ""
 
-    def event(self, head: str | None = None) -> Path:
+    def event(self, head: str | None = None, action: str = "synchronize", **pull: object) -> Path:
+        """The event file of ``action``; ``pull``: more ``pull_request`` keys (state, draft...)."""
         payload = {
-            "action": "synchronize",
+            "action": action,
             "number": NUMBER,
             "repository": {"full_name": self.gh.repo},
             "pull_request": {
@@ -76,6 +77,7 @@ class PullRequest:
                 "draft": False,
                 "head": {"sha": head or self.head, "ref": "feature"},
                 "base": {"sha": self.base, "ref": "main"},
+                **pull,
             },
         }
         path = self.tmp / "event.json"

@@ -172,7 +172,7 @@ def test_token_without_write_permission_logs_the_review(
     )
     sarif = tmp_path / "review.sarif"
     code, _ = pull_request.run(LEAK, sarif=sarif)
-    assert code == 1
+    assert code == 2
     err = pull_request.last_stderr
     assert "GitHub answered 403: Resource not accessible by integration" in err
     assert "pull-requests: write" in err

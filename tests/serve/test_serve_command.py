@@ -22,7 +22,8 @@ from reviewbot.backends.fake import FakeBackend
 from reviewbot.commands.serve import bind_error, in_process_engine, run
 from reviewbot.config import Config
 from reviewbot.errors import ConfigError
-from reviewbot.serve import check_bind_address, describe_listening
+from reviewbot.serve import ServeSettings, check_bind_address, describe_listening
+from reviewbot.serve.app import check_host
 
 if TYPE_CHECKING:
     from conftest import WaitFor
@@ -77,6 +78,111 @@ def test_run_refuses_a_public_bind_before_loading_the_model() -> None:
         run(
             FAKE, "0.0.0.0", 0, environ={"REVIEWBOT_SERVE_API_KEY": ""}, backend_factory=never_built
         )
+
+
+def no_lookup(*args: object, **kwargs: object) -> object:
+    raise AssertionError("an address-shaped host must not be looked up")
+
+
+@pytest.mark.parametrize(
+    ("host", "what"),
+    [
+        ("256.1.1.1", "not an IPv4 address (four numbers from 0 to 255, e.g. 192.168.1.5)"),
+        ("1.2.3", "not an IPv4 address (four numbers from 0 to 255, e.g. 192.168.1.5)"),
+        ("", "not an IPv4 address (four numbers from 0 to 255, e.g. 192.168.1.5)"),
+        ("::g", "not an IPv6 address (::1)"),
+        ("[fe80::1::2]", "not an IPv6 address (::1)"),
+    ],
+)
+def test_a_malformed_address_is_named_without_a_lookup(host: str, what: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        check_host(host, no_lookup)
+    assert str(caught.value) == (
+        f"cannot listen on {host!r}: {what}; use --host 127.0.0.1 (this machine only), "
+        "0.0.0.0 (all interfaces) or a name it resolves"
+    )
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "0.0.0.0", "::", "[::1]", "192.168.1.5"])
+def test_ip_addresses_are_accepted_without_a_lookup(host: str) -> None:
+    check_host(host, no_lookup)
+
+
+def test_a_name_must_resolve() -> None:
+    asked: list[object] = []
+
+    def unknown(host: str, port: object, **kwargs: object) -> object:
+        asked.append(host)
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    with pytest.raises(ConfigError) as caught:
+        check_host("gpu-box.invalid", unknown)
+    assert asked == ["gpu-box.invalid"]
+    assert str(caught.value) == (
+        "cannot listen on 'gpu-box.invalid': not an IP address, and the name does not resolve "
+        "(Name or service not known); use --host 127.0.0.1 (this machine only), 0.0.0.0 (all "
+        "interfaces) or a name it resolves"
+    )
+    check_host("localhost")  # the real resolver: /etc/hosts
+
+
+def test_run_names_an_invalid_host_before_asking_for_an_api_key() -> None:
+    with pytest.raises(ConfigError, match=r"^cannot listen on '256\.1\.1\.1': not an IPv4"):
+        run(FAKE, "256.1.1.1", 0, environ={}, backend_factory=never_built)
+
+
+def test_serve_settings_refuse_empty_batches_before_binding() -> None:
+    """The library's guard; the CLI refuses these values in argparse first."""
+    with pytest.raises(ValueError, match="max_batch_size=0 and max_queue=64 must be >= 1"):
+        ServeSettings(model_id="m", max_batch_size=0)
+    with pytest.raises(ValueError, match="max_batch_size=8 and max_queue=0 must be >= 1"):
+        run(FAKE, "127.0.0.1", 0, environ={}, max_queue=0, backend_factory=never_built)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["--max-batch-size", "0"],
+            "reviewbot serve: error: argument --max-batch-size: 0 is not allowed: give a whole "
+            "number >= 1",
+        ),
+        (
+            ["--max-queue", "-3"],
+            "reviewbot serve: error: argument --max-queue: -3 is not allowed: give a whole "
+            "number >= 1",
+        ),
+        (
+            ["--max-queue", "many"],
+            "reviewbot serve: error: argument --max-queue: 'many' is not a whole number",
+        ),
+    ],
+)
+def test_the_cli_refuses_counts_below_one_with_a_usage_message(
+    args: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from reviewbot.cli import main
+
+    with pytest.raises(SystemExit) as caught:
+        main(["serve", "--backend", "fake", *args], environ={})
+    err = capsys.readouterr().err
+    assert caught.value.code == 2
+    assert err.startswith("usage: reviewbot serve ")
+    assert err.splitlines()[-1] == message
+
+
+def test_the_cli_names_an_invalid_host_not_the_api_key(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from reviewbot.cli import main
+
+    code = main(["-C", str(tmp_path), "serve", "--host", "256.1.1.1"], environ={})
+    assert (code, capsys.readouterr().err) == (
+        2,
+        "reviewbot: error: cannot listen on '256.1.1.1': not an IPv4 address (four numbers "
+        "from 0 to 255, e.g. 192.168.1.5); use --host 127.0.0.1 (this machine only), 0.0.0.0 "
+        "(all interfaces) or a name it resolves\n",
+    )
 
 
 def test_run_refuses_the_openai_backend() -> None:

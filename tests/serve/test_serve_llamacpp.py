@@ -89,3 +89,21 @@ def test_eight_concurrent_clients_get_schema_conforming_answers(server_url: str)
 def test_models_reports_llamacpp_context(server_url: str, llama: Backend) -> None:
     entry = httpx.get(f"{server_url}/models", trust_env=False).json()["data"][0]
     assert entry["max_model_len"] == entry["context_length"] == llama.context_window
+
+
+def test_usage_never_exceeds_max_tokens(server_url: str) -> None:
+    """This prompt once gave ``completion_tokens`` 574 for ``max_tokens`` 200: llama-cpp-python
+    skipped its limit while the text ended inside a UTF-8 character (see LlamaCppBackend)."""
+    body = {
+        "messages": [
+            {"role": "system", "content": "Answer."},
+            {"role": "user", "content": "+    x = items[6] # h\u00e9llo \u4e16\u754c"},
+        ],
+        "max_tokens": 200,
+    }
+    data = httpx.post(f"{server_url}/chat/completions", json=body, trust_env=False, timeout=120)
+    answer = data.json()
+    assert (answer["choices"][0]["finish_reason"], answer["usage"]["completion_tokens"]) == (
+        "length",
+        200,
+    )

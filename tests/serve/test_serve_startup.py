@@ -246,7 +246,7 @@ def test_a_load_failure_ends_the_command_with_its_error(tmp_path: Path) -> None:
     bad.write_bytes(b"GGUF this is not a model")
     proc = cli(tmp_path, "--backend", "llamacpp", "--model", str(bad), "--port", "0")
     lines = proc.stdout.splitlines()
-    assert proc.returncode == 1
+    assert proc.returncode == 2  # the command could not do its job (1 is a failing review)
     assert re.fullmatch(
         r"reviewbot serve: listening on http://127\.0\.0\.1:\d+/v1 \(this machine only; "
         r"Ctrl-C to stop\)",
