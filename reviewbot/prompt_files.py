@@ -26,7 +26,6 @@ from reviewbot.errors import ConfigError, TemplateError
 SYSTEM_TEMPLATE = "review_system.j2"
 USER_TEMPLATE = "review_user.j2"
 REPO_PROMPT_DIR = Path(".reviewbot") / "prompts"
-TEMPLATE_SUFFIX = ".j2"
 
 
 def default_prompt_dir() -> Path:
@@ -68,19 +67,42 @@ def prompt_dirs(repo: Path | None, config: Config) -> list[Path]:
 
 
 def template_digest(search_dirs: Sequence[Path]) -> str:
-    """sha256 hex over every ``*.j2`` template visible through ``search_dirs``: its
-    ``/``-separated name and the text of the first directory that has it, so it changes when any
-    template or override changes. Names and texts are those Jinja2's ``FileSystemLoader`` sees
-    (``os.walk`` without following links; universal newlines)."""
+    """sha256 hex over every file visible through ``search_dirs``: its ``/``-separated name
+    and the bytes of the first directory that has it, so it changes when any template, override
+    or file a template includes (``{% include "rules.md" %}``, any suffix) changes.
+
+    Directory links are followed, as Jinja2's ``FileSystemLoader`` follows them when it opens a
+    template by name (each real directory is walked once, so a link loop ends). A file that
+    cannot be read (a dangling link, no permission) counts by its name and the error, so the
+    digest neither fails nor ignores it: rendering reports it if a template uses it.
+    """
     winners: dict[str, Path] = {}
     for directory in search_dirs:
-        for dirpath, _dirnames, filenames in os.walk(directory):
-            for filename in filenames:
-                full = Path(dirpath) / filename
-                winners.setdefault(full.relative_to(directory).as_posix(), full)
+        for name, full in _files(directory):
+            winners.setdefault(name, full)
     digest = hashlib.sha256()
     for name in sorted(winners):
-        if name.endswith(TEMPLATE_SUFFIX):
-            source = winners[name].read_text(encoding="utf-8")
-            digest.update(name.encode() + b"\0" + source.encode() + b"\0")
+        try:
+            content = winners[name].read_bytes()
+        except OSError as exc:
+            content = f"unreadable: {exc.strerror or exc}".encode()
+        digest.update(name.encode("utf-8", "surrogateescape") + b"\0")
+        digest.update(len(content).to_bytes(8, "big") + content)
     return digest.hexdigest()
+
+
+def _files(directory: Path) -> list[tuple[str, Path]]:
+    """(name relative to ``directory``, path) of every file below it, following directory
+    links; each real directory once."""
+    found: list[tuple[str, Path]] = []
+    seen: set[str] = set()
+    for dirpath, dirnames, filenames in os.walk(directory, followlinks=True):
+        real = os.path.realpath(dirpath)
+        if real in seen:
+            dirnames.clear()
+            continue
+        seen.add(real)
+        for filename in filenames:
+            full = Path(dirpath) / filename
+            found.append((full.relative_to(directory).as_posix(), full))
+    return found

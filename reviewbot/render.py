@@ -112,9 +112,9 @@ class PromptRenderer:
         return self._render(template, **variables)
 
     def template_digest(self) -> str:
-        """sha256 hex of every ``*.j2`` template visible through the search path (names and the
-        text that wins), so a cache keyed on it changes when any template or override changes
-        (``prompt_files.template_digest``)."""
+        """sha256 hex of every file visible through the search path (names and the bytes that
+        win), so a cache keyed on it changes when any template, override or included file
+        changes (``prompt_files.template_digest``)."""
         return template_digest(self.search_dirs)
 
     def _render(self, name: str, **variables: object) -> str:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Sequence
 from pathlib import Path
 
 import jinja2
@@ -12,23 +10,16 @@ import pytest
 from reviewbot.cache import open_cache
 from reviewbot.config import Config
 from reviewbot.errors import ConfigError
-from reviewbot.prompt_files import default_prompt_dir, prompt_dirs, template_digest
+from reviewbot.prompt_files import (
+    SYSTEM_TEMPLATE,
+    default_prompt_dir,
+    prompt_dirs,
+    template_digest,
+)
 from reviewbot.render import PromptRenderer
 
 
-def jinja_digest(search_dirs: Sequence[Path]) -> str:
-    """The digest computed from what Jinja2's own loader lists and reads (the reference)."""
-    loader = jinja2.FileSystemLoader([str(d) for d in search_dirs])
-    env = jinja2.Environment(loader=loader)
-    digest = hashlib.sha256()
-    for name in sorted(loader.list_templates()):
-        if name.endswith(".j2"):
-            source, _, _ = loader.get_source(env, name)
-            digest.update(name.encode() + b"\0" + source.encode() + b"\0")
-    return digest.hexdigest()
-
-
-def test_template_digest_equals_the_renderers(tmp_path: Path) -> None:
+def overrides(tmp_path: Path) -> tuple[Path, Config]:
     override = tmp_path / "repo" / ".reviewbot" / "prompts"
     override.mkdir(parents=True)
     (override / "review_user.j2").write_text("custom {{ files }}\r\n", encoding="utf-8")
@@ -36,14 +27,75 @@ def test_template_digest_equals_the_renderers(tmp_path: Path) -> None:
     config = Config(prompt_dir=tmp_path / "more")
     (tmp_path / "more" / "partials").mkdir(parents=True)
     (tmp_path / "more" / "partials" / "extra.j2").write_text("x", encoding="utf-8")
-    renderer = PromptRenderer.for_repo(tmp_path / "repo", config)
-    dirs = prompt_dirs(tmp_path / "repo", config)
+    return tmp_path / "repo", config
+
+
+def test_template_digest_is_the_renderers_and_covers_every_file_jinja_can_load(
+    tmp_path: Path,
+) -> None:
+    repo, config = overrides(tmp_path)
+    renderer = PromptRenderer.for_repo(repo, config)
+    dirs = prompt_dirs(repo, config)
     assert dirs == list(renderer.search_dirs)
-    assert template_digest(dirs) == renderer.template_digest() == jinja_digest(dirs)
-    plain = [default_prompt_dir()]
-    assert template_digest(plain) == PromptRenderer(plain).template_digest()
-    assert template_digest(plain) == jinja_digest(plain)
-    assert template_digest(plain) != template_digest(dirs)
+    before = template_digest(dirs)
+    assert before == renderer.template_digest()
+    assert template_digest([default_prompt_dir()]) != before
+    loader = jinja2.FileSystemLoader([str(d) for d in dirs])
+    names = loader.list_templates()
+    assert {"review_user.j2", "notes.txt", "partials/extra.j2", SYSTEM_TEMPLATE} <= set(names)
+    for name in names:  # the copy Jinja loads is the one hashed
+        _, filename, _ = loader.get_source(jinja2.Environment(), name)
+        path = Path(filename)
+        original = path.read_bytes()
+        path.write_bytes(original + b" ")
+        assert template_digest(dirs) != before, name
+        path.write_bytes(original)
+    assert template_digest(dirs) == before
+
+
+def test_an_included_file_of_any_suffix_counts(tmp_path: Path) -> None:
+    repo, config = overrides(tmp_path)
+    override = repo / ".reviewbot" / "prompts"
+    system = (default_prompt_dir() / SYSTEM_TEMPLATE).read_text(encoding="utf-8")
+    (override / SYSTEM_TEMPLATE).write_text(system + '\n{% include "house.md" %}\n')
+    (override / "house.md").write_text("Rule one.\n")
+    renderer = PromptRenderer.for_repo(repo, config)
+    before = (
+        template_digest(renderer.search_dirs),
+        renderer.system_text(instructions="", schema_hint=None),
+    )
+    (override / "house.md").write_text("Rule two.\n")
+    renderer = PromptRenderer.for_repo(repo, config)  # a new run
+    after = (
+        template_digest(renderer.search_dirs),
+        renderer.system_text(instructions="", schema_hint=None),
+    )
+    assert "Rule one." in before[1] and "Rule two." in after[1]
+    assert before[0] != after[0]
+
+
+def test_linked_folders_are_followed_as_jinja_follows_them(tmp_path: Path) -> None:
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    (shared / "rules.j2").write_text("one")
+    prompts = tmp_path / "prompts"
+    prompts.mkdir()
+    (prompts / "partials").symlink_to(shared)
+    (prompts / "loop").symlink_to(prompts)  # a link loop ends
+    before = template_digest([prompts])
+    (shared / "rules.j2").write_text("two")
+    assert template_digest([prompts]) != before
+
+
+def test_unreadable_files_count_without_failing(tmp_path: Path) -> None:
+    prompts = tmp_path / "prompts"
+    prompts.mkdir()
+    (prompts / "old.j2").symlink_to(tmp_path / "nowhere")
+    (prompts / "notes.j2").write_bytes(b"caf\xe9 {{ x }}\n")
+    first = template_digest([prompts])
+    assert template_digest([prompts]) == first
+    (prompts / "notes.j2").write_bytes(b"caf\xe9 {{ y }}\n")
+    assert template_digest([prompts]) != first
 
 
 def test_prompt_dirs_without_overrides_is_the_shipped_folder(tmp_path: Path) -> None:

@@ -21,6 +21,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
+import reviewbot
 from reviewbot import pipeline
 from reviewbot.backends import create_backend
 from reviewbot.backends.base import Backend
@@ -67,9 +68,14 @@ class RecordingBackend:
 
 
 def fingerprint(config: Config, repo: Path | None) -> str:
-    """sha256 hex of the settings and prompt templates that shape a profile's answers."""
+    """sha256 hex of the settings and prompt templates that shape a profile's answers.
+
+    reviewbot's own code is named by its version only: a profile measures a model, and a
+    benchmark resumed after editing reviewbot is still the same profile.
+    """
     fields = {k: str(v) for k, v in asdict(config).items() if k not in _NOT_IN_FINGERPRINT}
-    text = review_settings(config, repo) + json.dumps(fields, sort_keys=True)
+    settings = review_settings(config, repo, code=reviewbot.__version__)
+    text = settings + json.dumps(fields, sort_keys=True)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
