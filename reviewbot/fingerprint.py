@@ -27,24 +27,37 @@ the two may take the ordinal that is already posted: the old text is posted agai
 one never. The message's full text is distinct but changes with every rewording, and duplicate
 comments on every push are the failure reviewers report most.
 
-Rewordings beyond the key words are absorbed where the previous run is known: ``carry_over``
-gives a finding whose fingerprint was not posted the posted fingerprint of the same spot that no
-finding of this run claims (same code, same category: most likely the same problem described
-anew), so the pull-request bot neither reposts it nor deletes its comment. Findings that still
-share a fingerprint (same spot, same key words, different text) are numbered (``number_repeats``).
+Rewordings beyond the key words are absorbed where the previous run is known, but only when
+the new text says what the posted one said: ``carry_over`` gives a finding whose fingerprint was
+not posted the unclaimed posted fingerprint of the same spot whose message's key words are most
+alike (``similarity``: Jaccard of the two sets at least ``MIN_SIMILARITY``), or whose suggestion
+is the same code; the most alike pairs are matched first, each fingerprint once. Being on the
+same spot is never enough: a new problem found on a commented line (beside the old one, or
+after the old one was fixed elsewhere) would take the posted fingerprint and never be posted.
+The price is that a heavy rewording ("The file handle is never closed." / "Resource leak:
+open() result is not released.", no key word shared) is posted again and its old comment,
+unanswered, deleted: one comment replaced, where the alternative hides a finding nobody has
+seen. Findings that still share a fingerprint (same spot, same key words, different text) are
+numbered (``number_repeats``).
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Sequence, Set
-from dataclasses import replace
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from fractions import Fraction
 
 from reviewbot.types import Finding, Side
 
 CONTEXT_LINES = 1  # lines of code hashed on each side of a finding's first line
 SPOT_CHARS = 16  # the spot part's length at the start of a fingerprint
+# Two thirds: 4 key words kept of 6 ("The file handle is never closed." / "... closed; use a
+# `with` block.") is the same finding; one word of 5 swapped ("never closed" / "never
+# flushed", 3 of 5) may be another one, so it is posted. The findings of one line rarely share
+# more than a word or two ("never"), so different problems stay far below.
+MIN_SIMILARITY = Fraction(2, 3)
 _FORMAT = "reviewbot-fp-2"  # changes whenever what is hashed changes
 _WORD = re.compile(r"[a-z0-9_]+")
 # Words that carry no finding's meaning (articles, forms of "be", prepositions, modals).
@@ -112,18 +125,62 @@ def number_repeats(findings: Iterable[Finding]) -> list[Finding]:
     return items
 
 
-def carry_over(findings: Iterable[Finding], previous: Set[str]) -> list[Finding]:
-    """``findings`` in their order; each whose fingerprint is not in ``previous`` (the last
-    run's) takes, if there is one, a fingerprint of ``previous`` with the same spot that no
-    finding has (in ``number_repeats``'s order; the spare fingerprints in sorted order)."""
+@dataclass(frozen=True)
+class Posted:
+    """What a posted comment said, as read back from it: its message (the text the model wrote,
+    "" when it could not be read back) and its suggestion's code (None when there was none)."""
+
+    message: str
+    suggestion: str | None = None
+
+
+def similarity(message: str, other: str) -> Fraction:
+    """Jaccard similarity of the messages' ``key_words`` sets: shared words / all words, from 0
+    (none shared, or both empty) to 1 (the same set)."""
+    words, others = set(key_words(message).split()), set(key_words(other).split())
+    union = words | others
+    return Fraction(len(words & others), len(union)) if union else Fraction(0)
+
+
+def likeness(finding: Finding, posted: Posted) -> Fraction:
+    """How surely ``finding`` says what ``posted`` said: 1 when both suggest the same non-empty
+    code (whitespace aside: the posted one was re-indented to the file), else the messages'
+    ``similarity``."""
+    if finding.suggestion is not None and posted.suggestion is not None:
+        code = normalize_code(finding.suggestion)
+        if code and code == normalize_code(posted.suggestion):
+            return Fraction(1)
+    return similarity(finding.message, posted.message)
+
+
+def carry_over(findings: Iterable[Finding], previous: Mapping[str, Posted]) -> list[Finding]:
+    """``findings`` in their order, a reworded one given the fingerprint it was posted under.
+
+    previous: the last run's posted fingerprints -> what each comment said. A finding whose
+    fingerprint is not posted and a posted fingerprint of its spot that no finding has are a
+    pair when their ``likeness`` is at least ``MIN_SIMILARITY``; pairs are taken most alike
+    first (ties in ``number_repeats``'s order, then fingerprint order), each finding and each
+    fingerprint once. A finding left unpaired keeps its own fingerprint: it is new, posted."""
     items = list(findings)
     spare: dict[str, list[str]] = {}
-    for old in sorted(previous - {f.fingerprint for f in items}):
+    for old in sorted(set(previous) - {f.fingerprint for f in items}):
         spare.setdefault(spot_of(old), []).append(old)
-    for index in sorted(range(len(items)), key=lambda i: _order(items[i])):
-        free = spare.get(spot_of(items[index].fingerprint))
-        if items[index].fingerprint not in previous and free:
-            items[index] = replace(items[index], fingerprint=free.pop(0))
+    pairs: list[tuple[Fraction, int, str, int]] = []
+    ranked = sorted(range(len(items)), key=lambda i: _order(items[i]))
+    for rank, index in enumerate(ranked):
+        if items[index].fingerprint in previous:
+            continue
+        for old in spare.get(spot_of(items[index].fingerprint), ()):
+            score = likeness(items[index], previous[old])
+            if score >= MIN_SIMILARITY:
+                pairs.append((-score, rank, old, index))
+    taken: set[str] = set()
+    done: set[int] = set()
+    for _score, _rank, old, index in sorted(pairs):
+        if old not in taken and index not in done:
+            items[index] = replace(items[index], fingerprint=old)
+            taken.add(old)
+            done.add(index)
     return items
 
 

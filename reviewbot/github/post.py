@@ -1,7 +1,8 @@
 """Posting one review idempotently.
 
 Inside a per-PR lock: read the bot's markers back (the re-check right before posting), let each
-finding the model reworded keep the fingerprint posted for its spot (``fingerprint.carry_over``),
+finding the model reworded keep the fingerprint posted for its spot when it still says the same
+(``fingerprint.carry_over``, matched on the posted comments' text read back by ``state``),
 build the payload without what is already there, post it (on a 422, find the rejected comments,
 move them to the body, post again: the others are not lost), delete the bot's stale comments
 nobody replied to, and create or edit the summary comment. A re-run on the same head posts
@@ -63,7 +64,7 @@ def post_review(
     opts = options or PostOptions()
     with pull_lock(opts.lock_dir, client.repo, number):
         state = read_state(client, number, opts.bot)
-        review = replace(review, findings=tuple(carry_over(review.findings, state.fingerprints)))
+        review = replace(review, findings=tuple(carry_over(review.findings, state.said)))
 
         def build(demote: Mapping[str, str]) -> ReviewPayload:
             payload_options = PayloadOptions(

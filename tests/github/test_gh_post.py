@@ -234,18 +234,84 @@ def test_a_new_finding_on_a_commented_line_is_posted(pull_request: PullRequest) 
     assert [w for w in writes(pull_request) if w[0] == "DELETE"] == []
 
 
-def test_a_reworded_finding_keeps_its_comment(pull_request: PullRequest) -> None:
+# Reworded beyond their key words, still saying the same: 4 of 5 and 3 of 4 key words shared.
+LEAK_LIGHT = finding(6, "The file handle opened here is never closed.", quote="handle = open(path)")
+VALIDATE_LIGHT = finding(6, "The `path` argument is never validated.", quote="handle = open(path)")
+
+
+def test_a_lightly_reworded_finding_keeps_its_comment(pull_request: PullRequest) -> None:
+    pull_request.run(LEAK)
+    gh = pull_request.gh
+    ids = [c["id"] for c in gh.review_comments]
+    gh.requests.clear()
+    code, _ = pull_request.run(LEAK_LIGHT)
+    assert code == 0, pull_request.last_stderr
+    assert writes(pull_request) == []
+    assert [c["id"] for c in gh.review_comments] == ids
+
+
+def test_two_reworded_findings_on_one_line_keep_their_comments(pull_request: PullRequest) -> None:
     pull_request.run(LEAK, VALIDATE)
     gh = pull_request.gh
     ids = sorted(c["id"] for c in gh.review_comments)
     gh.requests.clear()
-    # Lightly reworded (same key words), and rewritten: neither is posted again nor deleted.
-    light = finding(6, "file handle never closed", quote="handle = open(path)")
-    rewritten = finding(6, "Nothing checks where `path` points.", quote="handle = open(path)")
-    code, _ = pull_request.run(light, rewritten)
+    # One with the same key words, one reworded beyond them; in either order.
+    same_words = finding(6, "file handle never closed", quote="handle = open(path)")
+    code, _ = pull_request.run(VALIDATE_LIGHT, same_words)
     assert code == 0, pull_request.last_stderr
-    assert [w for w in writes(pull_request) if w[1] != f"/issues/comments/{_summary_id(gh)}"] == []
+    assert writes(pull_request) == []
+    code, _ = pull_request.run(LEAK_LIGHT, VALIDATE_LIGHT)
+    assert code == 0, pull_request.last_stderr
+    assert writes(pull_request) == []
     assert sorted(c["id"] for c in gh.review_comments) == ids
+
+
+def test_a_new_finding_next_to_a_reworded_one_is_posted_alone(pull_request: PullRequest) -> None:
+    pull_request.run(LEAK)
+    gh = pull_request.gh
+    [old] = gh.review_comments
+    gh.requests.clear()
+    code, _ = pull_request.run(VALIDATE, LEAK_LIGHT)
+    assert code == 0, pull_request.last_stderr
+    assert [c["body"].splitlines()[0] for c in gh.posted_reviews()[1]["comments"]] == [
+        "**warning** (bug): `path` is never validated."
+    ]
+    assert "never closed" not in gh.posted_reviews()[1]["body"]
+    assert [w for w in writes(pull_request) if w[0] == "DELETE"] == []
+    assert old["id"] in {c["id"] for c in gh.review_comments}
+
+
+def test_a_heavily_reworded_finding_replaces_its_comment(pull_request: PullRequest) -> None:
+    pull_request.run(LEAK, VALIDATE)
+    gh = pull_request.gh
+    by_text = {c["body"].splitlines()[0]: c["id"] for c in gh.review_comments}
+    gh.requests.clear()
+    # "Nothing checks where `path` points." shares one key word of six with VALIDATE: said
+    # anew, so posted, and the unanswered old comment deleted.
+    rewritten = finding(6, "Nothing checks where `path` points.", quote="handle = open(path)")
+    code, _ = pull_request.run(LEAK, rewritten)
+    assert code == 0, pull_request.last_stderr
+    assert [c["body"].splitlines()[0] for c in gh.posted_reviews()[1]["comments"]] == [
+        "**warning** (bug): Nothing checks where `path` points."
+    ]
+    old = by_text["**warning** (bug): `path` is never validated."]
+    assert [w for w in writes(pull_request) if w[0] == "DELETE"] == [
+        ("DELETE", f"/pulls/comments/{old}")
+    ]
+
+
+def test_a_reworded_finding_in_the_review_body_is_not_posted_again(
+    pull_request: PullRequest,
+) -> None:
+    pull_request.run(OUTSIDE)
+    [review] = pull_request.gh.posted_reviews()
+    assert "Crashes on an empty list." in review["body"]
+    pull_request.gh.requests.clear()
+    code, _ = pull_request.run(
+        finding(15, "Crashes on an empty `items` list.", quote="return items[0]")
+    )
+    assert code == 0, pull_request.last_stderr
+    assert writes(pull_request) == []
 
 
 def test_push_above_two_findings_on_one_line_posts_nothing(pull_request: PullRequest) -> None:
@@ -260,6 +326,47 @@ def test_push_above_two_findings_on_one_line_posts_nothing(pull_request: PullReq
     assert [w for w in writes(pull_request) if w[0] == "DELETE"] == []
 
 
-def _summary_id(gh: object) -> int:
-    [summary] = gh.issue_comments  # type: ignore[attr-defined]
-    return int(summary["id"])
+# Heavily reworded: no key word shared with LEAK, so nothing tells it is the same problem.
+LEAK_REWORDED = finding(
+    6, "Resource leak: open() result is not released.", quote="handle = open(path)"
+)
+
+
+def test_a_new_finding_next_to_a_heavily_reworded_one_is_posted(
+    pull_request: PullRequest,
+) -> None:
+    pull_request.run(LEAK)
+    gh = pull_request.gh
+    [old] = gh.review_comments
+    gh.requests.clear()
+    code, _ = pull_request.run(LEAK_REWORDED, VALIDATE)
+    assert code == 0, pull_request.last_stderr
+    # Neither says what the posted comment said: both are posted, the old comment is deleted.
+    posted = gh.posted_reviews()
+    assert sorted(c["body"].splitlines()[0] for c in posted[1]["comments"]) == [
+        "**warning** (bug): Resource leak: open() result is not released.",
+        "**warning** (bug): `path` is never validated.",
+    ]
+    assert [w for w in writes(pull_request) if w[0] == "DELETE"] == [
+        ("DELETE", f"/pulls/comments/{old['id']}")
+    ]
+    assert sorted(c["body"].splitlines()[0] for c in gh.review_comments) == [
+        "**warning** (bug): Resource leak: open() result is not released.",
+        "**warning** (bug): `path` is never validated.",
+    ]
+
+
+def test_a_new_finding_where_a_fixed_one_was_is_posted(pull_request: PullRequest) -> None:
+    pull_request.run(LEAK)
+    gh = pull_request.gh
+    [old] = gh.review_comments
+    gh.requests.clear()
+    # The leak was fixed elsewhere; the line's code is unchanged and has a new problem.
+    code, _ = pull_request.run(VALIDATE)
+    assert code == 0, pull_request.last_stderr
+    assert [c["body"].splitlines()[0] for c in gh.posted_reviews()[1]["comments"]] == [
+        "**warning** (bug): `path` is never validated."
+    ]
+    assert [w for w in writes(pull_request) if w[0] == "DELETE"] == [
+        ("DELETE", f"/pulls/comments/{old['id']}")
+    ]
