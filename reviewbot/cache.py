@@ -1,8 +1,8 @@
 """The result cache: a file's findings, keyed by exactly what decided them.
 
 A key is the SHA-256 of the settings that shape a review (``cache_settings``: backend, model,
-server, generation settings, instructions, the prompt templates, reviewbot's version) and of the
-file's reviewed content, its line-numbered diff text with context
+server, generation settings, instructions, every file of the prompt folders, the running reviewbot
+code's ``build_id``) and of the file's reviewed content, its line-numbered diff text with context
 (``reviewbot.diff_text.format_file_diff``). Re-running on an unchanged staged diff (an aborted
 commit, an amend, a rebase) finds every file and makes no model call; a change to a file, the
 templates or the model misses for what changed.

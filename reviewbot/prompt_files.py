@@ -93,10 +93,18 @@ def template_digest(search_dirs: Sequence[Path]) -> str:
 
 def _files(directory: Path) -> list[tuple[str, Path]]:
     """(name relative to ``directory``, path) of every file below it, following directory
-    links; each real directory once."""
+    links; each real directory once. A folder that cannot be listed is one entry (its name
+    with a trailing ``/``), so ``template_digest`` counts it as unreadable."""
     found: list[tuple[str, Path]] = []
     seen: set[str] = set()
-    for dirpath, dirnames, filenames in os.walk(directory, followlinks=True):
+
+    def unreadable(exc: OSError) -> None:  # a folder that cannot be listed counts as a file
+        if exc.filename is not None:
+            found.append(
+                (Path(exc.filename).relative_to(directory).as_posix() + "/", Path(exc.filename))
+            )
+
+    for dirpath, dirnames, filenames in os.walk(directory, onerror=unreadable, followlinks=True):
         real = os.path.realpath(dirpath)
         if real in seen:
             dirnames.clear()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+from typing import Any
 
 import jinja2
 import pytest
@@ -114,3 +116,26 @@ def test_a_missing_prompt_dir_fails_the_cache_as_it_fails_a_review(tmp_path: Pat
             build()
         assert str(info.value) == expected
     assert not (tmp_path / "c").exists()  # failed before opening the database
+
+
+def test_a_folder_that_cannot_be_listed_counts_without_failing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    prompts = tmp_path / "prompts"
+    (prompts / "locked").mkdir(parents=True)
+    (prompts / "locked" / "rules.j2").write_text("one")
+    readable = template_digest([prompts])
+    (prompts / "locked" / "rules.j2").unlink()
+    empty = template_digest([prompts])  # what skipping the folder silently would give
+    (prompts / "locked" / "rules.j2").write_text("one")
+    real_scandir = os.scandir
+
+    def scandir(path: Any) -> Any:  # root lists any folder; this fakes "permission denied"
+        if Path(path) == prompts / "locked":
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    locked = template_digest([prompts])
+    assert locked == template_digest([prompts])
+    assert locked not in (readable, empty)

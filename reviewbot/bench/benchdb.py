@@ -23,7 +23,7 @@ from typing import Any
 from reviewbot.bench.casefile import Case, case_from_json, case_to_json
 from reviewbot.errors import ConfigError, ReviewbotError
 from reviewbot.serialize import finding_from_dict, finding_to_dict
-from reviewbot.sqlite_open import open_database
+from reviewbot.sqlite_open import is_busy, open_database
 from reviewbot.types import Finding
 
 MIGRATIONS = [  # sqlite_open: MIGRATIONS[i] takes user_version i to i + 1
@@ -88,7 +88,7 @@ class BenchDB:
             self._conn = open_database(path, MIGRATIONS)
         except (OSError, sqlite3.Error) as exc:
             raise BenchDBError(
-                f"cannot open the benchmark database {path}: {exc}; use a new --db file"
+                f"cannot open the benchmark database {path}: {_advice(exc)}"
             ) from exc
 
     def close(self) -> None:
@@ -190,7 +190,7 @@ class BenchDB:
             return list(self._conn.execute(sql, args).fetchall())
         except sqlite3.Error as exc:
             raise BenchDBError(
-                f"cannot read the benchmark database {self.path}: {exc}; use a new --db file"
+                f"cannot read the benchmark database {self.path}: {_advice(exc)}"
             ) from exc
 
     def _write(self, sql: str, rows: Sequence[tuple[object, ...]]) -> None:
@@ -199,4 +199,12 @@ class BenchDB:
                 self._conn.execute("BEGIN")
                 self._conn.executemany(sql, rows)
         except sqlite3.Error as exc:
-            raise BenchDBError(f"cannot write {self.path}: {exc}") from exc
+            raise BenchDBError(f"cannot write {self.path}: {_advice(exc)}") from exc
+
+
+def _advice(exc: BaseException) -> str:
+    """The error and what to do: wait for the other run when another process holds the file,
+    else start a new file."""
+    if isinstance(exc, sqlite3.Error) and is_busy(exc):
+        return f"{exc}; another reviewbot bench is using it: wait for it to finish"
+    return f"{exc}; use a new --db file"

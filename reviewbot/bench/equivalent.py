@@ -32,8 +32,17 @@ _ZERO = re.compile(r"\s*0(?:\.0*)?(?![\w.])")
 
 
 def is_symmetric(function: str) -> bool:
-    """``function`` (a possibly dotted name) gives the same result with its arguments swapped."""
-    return function.split(".")[-1].lower() in SYMMETRIC_FUNCTIONS
+    """``function`` gives the same result with its arguments swapped: one of
+    ``SYMMETRIC_FUNCTIONS`` called bare or from a standard math namespace (``math.``, ``Math.``,
+    ``std::``). Other owners' functions of those names need not be symmetric
+    (``numpy.max(a, 0)`` takes an axis, ``numpy.isclose``'s tolerance scales with its second
+    argument), so they are not skipped."""
+    *owner, name = re.split(r"\.|::", function)
+    return name.lower() in SYMMETRIC_FUNCTIONS and [o.lower() for o in owner] in (
+        [],
+        ["math"],
+        ["std"],
+    )
 
 
 def is_zero_operand(after: str) -> bool:

@@ -10,8 +10,8 @@ after an aborted commit, an amend or a rebase costs little more than starting Py
 The key is the SHA-256 of:
 
 - ``REPLAY_FORMAT`` (bump it when what a hook prints for a review changes meaning);
-- ``cache_settings.review_settings``: backend, model, server, generation settings, prompt
-  templates, reviewbot's version;
+- ``cache_settings.review_settings``: backend, model, server, generation settings, every file
+  of the prompt folders, the running reviewbot code (``build_id``);
 - the whole configuration (``repr`` of the frozen ``Config``: filters, ``fail_on``, format,
   ``on_unavailable``, colour as decided for this run...) and the run's target (file names,
   commit or push);
@@ -83,8 +83,9 @@ def lookup(store: Store, key: str) -> Replay | None:
         replay = Replay(stdout=data["stdout"], code=data["code"], files=data["files"])
     except (ValueError, KeyError, TypeError):
         return None
-    valid = isinstance(replay.stdout, str) and replay.code in (0, 1)
-    return replay if valid and isinstance(replay.files, int) else None
+    exact_ints = all(type(n) is int for n in (replay.code, replay.files))  # no bools
+    valid = exact_ints and isinstance(replay.stdout, str) and replay.code in (0, 1)
+    return replay if valid else None
 
 
 def record(store: Store, key: str, replay: Replay, *, max_bytes: int = DEFAULT_CACHE_BYTES) -> None:

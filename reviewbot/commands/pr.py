@@ -59,8 +59,9 @@ def run(
     stderr: TextIO | None = None,
 ) -> int:
     """Exit code: 0 done (or nothing to do: a closed pull request, or a draft without
-    ``review_drafts``), 1 findings at ``--fail-on`` / review failed / the token may not write.
-    Raises ConfigError, GitHubError, GitError for the CLI to print."""
+    ``review_drafts``), 1 findings at ``--fail-on`` / review failed, 2 the token may not write
+    (the review is printed instead). Raises ConfigError, GitHubError, GitError for the CLI to
+    print."""
     out = stdout if stdout is not None else sys.stdout
     err = stderr if stderr is not None else sys.stderr
     target = _target(args, environ)

@@ -120,6 +120,9 @@ def run_cli(
     err = stderr if stderr is not None else sys.stderr
     files, unparsed = parse_diff(data) if data.strip() else ([], [])
     files = restrict(files, rel_paths)
+    # Like the files: an unparsable file the path arguments leave out is none of this review's.
+    named = set(restrict_paths([s.path for s in unparsed], rel_paths))
+    unparsed = [s for s in unparsed if s.path in named]
     _warn_unmatched(rel_paths, [*(f.path for f in files), *(s.path for s in unparsed)], err)
     if not files and not unparsed:
         what = rev_range or diff_file or "the staged changes"

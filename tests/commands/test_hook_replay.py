@@ -57,6 +57,7 @@ def test_a_record_reads_back(tmp_path: Path) -> None:
         '{"stdout": 1, "code": 1, "files": 1}',
         '{"stdout": "x", "code": 7, "files": 1}',
         '{"stdout": "x", "code": 0, "files": "one"}',
+        '{"stdout": "x", "code": true, "files": 1}',
     ],
 )
 def test_a_record_that_cannot_be_read_is_a_miss(tmp_path: Path, text: str) -> None:

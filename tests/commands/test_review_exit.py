@@ -137,3 +137,15 @@ def test_a_diff_of_which_nothing_parses_is_an_input_error(git_repo: Path) -> Non
         f"{BROKEN_REASON.format(line=4, end=6).split(': ', 1)[1]}); nothing in it can be "
         "reviewed\n"
     )
+
+
+def test_a_file_that_does_not_parse_outside_the_paths_given_is_none_of_the_review(
+    git_repo: Path, patch: bytes, tmp_path: Path
+) -> None:
+    """``review --diff - calc.py``: b.py is left out like any other file not named, so its
+    broken hunk neither lists it nor makes the review of calc.py incomplete."""
+    code, out, _ = run(
+        git_repo, "review", "--diff", "-", "calc.py", "--backend", "fake", "--model",
+        answers(tmp_path, []), stdin=patch + BROKEN,
+    )  # fmt: skip
+    assert (code, out.splitlines()) == (0, ["no findings in 1 file reviewed"])
