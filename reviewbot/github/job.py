@@ -126,7 +126,7 @@ def run_job(
         )
     except GitHubPermissionError as exc:
         return JobResult(review, config, None, summary, None, "nothing posted", denied=str(exc))
-    return JobResult(review, config, posted.payload, summary, posted, _describe(posted))
+    return JobResult(posted.review, config, posted.payload, summary, posted, _describe(posted))
 
 
 def _base_readers(spec: JobSpec, local: bool) -> tuple[trust.ReadFile, trust.ListDir]:

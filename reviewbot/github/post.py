@@ -39,13 +39,16 @@ class PostOptions:
 
 @dataclass(frozen=True)
 class PostResult:
-    """review_id: None when nothing new was posted. demoted: fingerprint -> why (422)."""
+    """review_id: None when nothing new was posted. demoted: fingerprint -> why (422).
+    review: the review as posted, its findings carrying the fingerprints they were matched to
+    (``carry_over``), so a SARIF file of the run names them as the comments do."""
 
     review_id: int | None
     payload: ReviewPayload | None
     demoted: Mapping[str, str]
     deleted: tuple[int, ...]
     summary_id: int | None
+    review: Review
 
 
 def post_review(
@@ -83,7 +86,8 @@ def post_review(
             client.delete_review_comment(comment.id)
         summary = summary_body(review, head_sha, opts.bot, opts.scope)
         summary_id = _upsert_summary(client, number, state.summary, summary)
-    return PostResult(review_id, payload, demoted, tuple(c.id for c in stale), summary_id)
+    stale_ids = tuple(c.id for c in stale)
+    return PostResult(review_id, payload, demoted, stale_ids, summary_id, review)
 
 
 def _create(

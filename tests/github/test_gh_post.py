@@ -250,6 +250,18 @@ def test_a_lightly_reworded_finding_keeps_its_comment(pull_request: PullRequest)
     assert [c["id"] for c in gh.review_comments] == ids
 
 
+def test_sarif_names_a_reworded_finding_by_its_posted_fingerprint(
+    pull_request: PullRequest, tmp_path: Path
+) -> None:
+    pull_request.run(LEAK)
+    [posted] = [fingerprints_in(c["body"])[0] for c in pull_request.gh.review_comments]
+    sarif = tmp_path / "run2.sarif"
+    code, _ = pull_request.run(LEAK_LIGHT, sarif=sarif)
+    assert code == 0, pull_request.last_stderr
+    [result] = json.loads(sarif.read_text(encoding="utf-8"))["runs"][0]["results"]
+    assert result["partialFingerprints"] == {"reviewbot/v2": posted}
+
+
 def test_two_reworded_findings_on_one_line_keep_their_comments(pull_request: PullRequest) -> None:
     pull_request.run(LEAK, VALIDATE)
     gh = pull_request.gh
