@@ -258,7 +258,9 @@ class Finding:
 
 @dataclass(frozen=True)
 class ChunkError:
-    """A chunk whose model answer could not be used. raw: the model's text, kept for debugging."""
+    """A part of the diff that was not reviewed: a chunk whose model answer could not be used,
+    or a file whose diff could not be parsed (``unparsed.with_unparsed``); reason says which.
+    raw: the model's text, kept for debugging ("" when there is none)."""
 
     paths: tuple[str, ...]
     reason: str

@@ -145,10 +145,13 @@ def run(
     review, from_cache = _review(files, skipped, config, target, err, abandon, cache, repo)
     if review is None:
         return _unavailable_code(config)
+    from reviewbot.unparsed import with_unparsed
+
+    review = with_unparsed(review, skipped)  # ``skipped``: the files that did not parse
     report = _render(review, config, files, environ)
     out.write(report)
     code = _exit_code(review, config, target, err)
-    if key is not None and cache is not None:
+    if key is not None and cache is not None and not review.errors:  # only complete reviews
         hit = (
             (report, code)
             if from_cache

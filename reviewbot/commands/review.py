@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import BinaryIO, TextIO
 
@@ -14,7 +13,8 @@ from reviewbot.commands.setup import load_for, repo_relative
 from reviewbot.config import Config
 from reviewbot.diff import parse_diff
 from reviewbot.errors import ConfigError, GitError
-from reviewbot.types import ChunkError, FileDiff, Review, Skipped
+from reviewbot.types import FileDiff, Review, Skipped
+from reviewbot.unparsed import with_unparsed
 
 
 def read_diff(
@@ -77,22 +77,6 @@ def review_files(
     backend = create_backend(config)
     renderer = PromptRenderer.for_repo(repo, config)
     return pipeline.review(files, backend, config, renderer, skipped=skipped)
-
-
-def with_unparsed(review: Review, unparsed: Sequence[Skipped]) -> Review:
-    """``review`` marked incomplete for the files of the diff that could not be parsed (listed
-    in ``unparsed``, which also stay in ``review.skipped``): each becomes a ChunkError, so a
-    malformed patch never passes as clean (exit 1, SARIF ``executionSuccessful`` false).
-
-    Each also counts as one attempted unit in ``stats.calls`` (as audits count units), so
-    ``Review.failed`` keeps meaning "every attempt failed": true only when no file was
-    reviewed either.
-    """
-    if not unparsed:
-        return review
-    errors = tuple(ChunkError((s.path,), s.reason) for s in unparsed)
-    stats = replace(review.stats, calls=review.stats.calls + len(errors))
-    return replace(review, errors=(*review.errors, *errors), stats=stats)
 
 
 def run_cli(

@@ -27,6 +27,7 @@ from reviewbot.github.post import PostOptions, PostResult, post_review
 from reviewbot.github.state import read_state, summary_body
 from reviewbot.render import PromptRenderer
 from reviewbot.types import FileDiff, Review, Skipped
+from reviewbot.unparsed import with_unparsed
 
 FULL_SCOPE = "the whole pull request"
 
@@ -95,7 +96,7 @@ def run_job(
         )
         for warning in warnings:
             warn(warning)
-        full_files, skipped, head_text = _pull_diff(spec, local)
+        full_files, omitted, unparsed, head_text = _pull_diff(spec, local)
         review_files, scope = full_files, FULL_SCOPE
         if spec.incremental and spec.client is not None:
             last = read_state(spec.client, spec.number, spec.bot).last_head
@@ -106,8 +107,13 @@ def run_job(
                 review_files, scope = _incremental(spec, local, last, review_files)
         renderer = PromptRenderer.for_repo(root, config)
         review = pipeline.review(
-            review_files, backend_factory(config), config, renderer, skipped=skipped
+            review_files,
+            backend_factory(config),
+            config,
+            renderer,
+            skipped=[*omitted, *unparsed],
         )
+        review = with_unparsed(review, unparsed)
     diffs = {f.path: f for f in full_files}
     summary = summary_body(review, spec.head_sha, spec.bot, scope)
     if spec.dry_run or spec.client is None:
@@ -139,7 +145,8 @@ def _base_readers(spec: JobSpec, local: bool) -> tuple[trust.ReadFile, trust.Lis
 
 def _pull_diff(
     spec: JobSpec, local: bool
-) -> tuple[list[FileDiff], list[Skipped], source.HeadFiles]:
+) -> tuple[list[FileDiff], list[Skipped], list[Skipped], source.HeadFiles]:
+    """(parsed files, files GitHub gave no patch for, files that did not parse, head reader)."""
     if local:
         assert spec.repo_dir is not None
         data = source.local_diff(spec.repo_dir, spec.base_sha, spec.head_sha)
@@ -151,7 +158,7 @@ def _pull_diff(
         data, omitted = source.api_diff(client.pull_files(spec.number))
         head_text = source.HeadFiles(lambda path: client.file_bytes(path, spec.head_sha))
     files, unparsed = parse_diff(data)
-    return files, [*omitted, *unparsed], head_text
+    return files, omitted, unparsed, head_text
 
 
 def _incremental(

@@ -186,7 +186,7 @@ def not_reviewed_lines(review: Review) -> list[str]:
     lines = [f"- {code_span(s.path)}: {s.reason}" for s in review.skipped]
     for error in review.errors:
         paths = ", ".join(code_span(p) for p in error.paths) or "(no files)"
-        lines.append(f"- {paths}: the model's answer could not be used: {error.reason}")
+        lines.append(f"- {paths}: {error.reason}")  # reasons say what failed
     return lines
 
 

@@ -99,3 +99,28 @@ def test_webhook_worker_posts_a_review(pull_request: PullRequest, fake_github: F
         ("app.py", 25, "RIGHT")
     ]
     assert "posted a review with 1 inline comment" in log.getvalue()
+
+
+def test_a_patch_that_does_not_parse_makes_the_review_incomplete(
+    pull_request: PullRequest, tmp_path: Path
+) -> None:
+    serve_from_api(pull_request)
+    broken = pull_request.gh.files[NUMBER][0]  # Makefile: its hunk loses its last line
+    broken["patch"] = "\n".join(broken["patch"].splitlines()[:-1])
+    answers = tmp_path / "answers.json"
+    answers.write_text(json.dumps([json.dumps({"findings": []})]))
+    out, err = io.StringIO(), io.StringIO()
+    code = pr.run(
+        pr.PrArgs(repo="octo/widgets", number=NUMBER, dry_run=True),
+        cwd=tmp_path,
+        flags={"backend": "fake", "model": str(answers)},
+        environ={"GITHUB_TOKEN": "t0ken", "GITHUB_API_URL": pull_request.gh.api_url},
+        client_factory=no_checkout_client(pull_request),
+        stdout=out,
+        stderr=err,
+    )
+    assert code == 1, err.getvalue()  # app.py was reviewed, the Makefile could not be
+    body = json.loads(out.getvalue())["review"]["body"]
+    [line] = [x for x in body.splitlines() if x.startswith("- `Makefile`")]
+    assert line.startswith("- `Makefile`: could not parse this file's diff: hunk '@@ -")
+    assert "has fewer lines than its header counts" in line
