@@ -177,8 +177,14 @@ def _verdict(review: Review, head_sha: str, inline_count: int) -> str:
         return f"> **Review failed** {at}: every part of the diff failed; nothing was reviewed."
     total = len(review.findings)
     if total == 0:
-        return f"No findings {at} in {_count(len(review.reviewed_files), 'file')} reviewed."
-    return f"{_count(total, 'finding')} {at}; {_count(inline_count, 'new inline comment')}."
+        verdict = f"No findings {at} in {_count(len(review.reviewed_files), 'file')} reviewed."
+    else:
+        verdict = f"{_count(total, 'finding')} {at}; {_count(inline_count, 'new inline comment')}."
+    if not review.errors:
+        return verdict
+    # Never read as clean: parts of the diff were not reviewed (listed under "Not reviewed").
+    parts = _count(len(review.errors), "part")
+    return f"> **Review incomplete**: {parts} of the diff could not be reviewed.\n\n{verdict}"
 
 
 def not_reviewed_lines(review: Review) -> list[str]:

@@ -121,6 +121,10 @@ def test_a_patch_that_does_not_parse_makes_the_review_incomplete(
     )
     assert code == 1, err.getvalue()  # app.py was reviewed, the Makefile could not be
     body = json.loads(out.getvalue())["review"]["body"]
+    assert (
+        "## reviewbot\n\n> **Review incomplete**: 1 part of the diff could not be reviewed.\n\n"
+        f"No findings at `{pull_request.head[:12]}` in 1 file reviewed.\n" in body
+    )
     [line] = [x for x in body.splitlines() if x.startswith("- `Makefile`")]
     assert line.startswith("- `Makefile`: could not parse this file's diff: hunk '@@ -")
     assert "has fewer lines than its header counts" in line
