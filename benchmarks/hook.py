@@ -68,6 +68,9 @@ def make_repo(root: Path) -> Path:
     git(repo, "init", "-q", "-b", "main")
     (repo / "app.py").write_text("def f(x):\n    return x\n")
     (repo / "poetry.lock").write_text("old\n")
+    # A configured repository, as users have: the hook then reads TOML too.
+    config = '[project]\nname = "x"\n\n[tool.reviewbot]\ndeadline = 30\n'
+    (repo / "pyproject.toml").write_text(config)
     git(repo, "add", "-A")
     git(repo, "commit", "-q", "-m", "base")
     (repo / "app.py").write_text("def f(x):\n    if x == None:\n        return 0\n    return x\n")
