@@ -17,11 +17,9 @@ import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from reviewbot.anchor import merge_findings
-from reviewbot.cache_settings import review_settings
 from reviewbot.config import Config
 from reviewbot.diff_text import format_file_diff
 from reviewbot.filters import filter_files
@@ -132,15 +130,6 @@ class ResultCache:
             )
         except StoreError as exc:
             self.problem = str(exc)
-
-
-def open_cache(config: Config, repo: Path | None) -> ResultCache:
-    """The cache for ``config`` in ``config.cache_dir`` (default: the user's cache directory).
-
-    Raises StoreError when the database cannot be opened, ConfigError for a bad ``prompt_dir``.
-    """
-    settings = review_settings(config, repo)  # before opening: a bad prompt_dir fails first
-    return ResultCache(Store.in_dir(config.cache_dir), settings)
 
 
 def review_from_cache(

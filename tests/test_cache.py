@@ -15,13 +15,12 @@ from reviewbot.cache import (
     decode_findings,
     encode_findings,
     file_key,
-    open_cache,
     review_from_cache,
 )
-from reviewbot.cache_settings import review_settings, settings_digest
+from reviewbot.cache_settings import settings_digest
 from reviewbot.config import Config
 from reviewbot.diff import parse_diff
-from reviewbot.prompt_files import default_prompt_dir, template_digest
+from reviewbot.prompt_files import default_prompt_dir
 from reviewbot.render import PromptRenderer
 from reviewbot.serialize import finding_to_dict
 from reviewbot.store import Store
@@ -173,14 +172,6 @@ def test_a_broken_database_turns_the_cache_off(cache: ResultCache) -> None:
     assert cache.get(app) is None
     assert cache.problem is not None and "cannot read the reviewbot database" in cache.problem
     cache.put(app, [FINDING])  # no error: the cache is off
-
-
-def test_open_cache_uses_cache_dir(tmp_path: Path) -> None:
-    config = Config(cache_dir=tmp_path / "c")
-    cache = open_cache(config, None)
-    assert cache.store.path == tmp_path / "c" / "reviewbot.sqlite3"
-    assert cache.settings == settings_digest(config, template_digest([default_prompt_dir()]))
-    assert cache.settings == review_settings(config, None)
 
 
 def test_review_from_cache_needs_every_reviewable_file(cache: ResultCache) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 import jinja2
 import pytest
 
-from reviewbot.cache import open_cache
+from reviewbot.cache_settings import review_settings
 from reviewbot.config import Config
 from reviewbot.errors import ConfigError
 from reviewbot.prompt_files import (
@@ -111,7 +111,10 @@ def test_a_missing_prompt_dir_fails_the_cache_as_it_fails_a_review(tmp_path: Pat
         f"prompt_dir {str(tmp_path / 'absent')!r} (from defaults) is not a directory; "
         "create it or remove the setting to use the default templates"
     )
-    for build in (lambda: open_cache(config, None), lambda: PromptRenderer.for_repo(None, config)):
+    for build in (
+        lambda: review_settings(config, None),
+        lambda: PromptRenderer.for_repo(None, config),
+    ):
         with pytest.raises(ConfigError) as info:
             build()
         assert str(info.value) == expected
