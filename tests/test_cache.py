@@ -17,10 +17,10 @@ from reviewbot.cache import (
     file_key,
     review_from_cache,
 )
-from reviewbot.cache_settings import settings_digest
+from reviewbot.cache_settings import review_settings, settings_digest
 from reviewbot.config import Config
 from reviewbot.diff import parse_diff
-from reviewbot.prompt_files import default_prompt_dir
+from reviewbot.prompt_files import default_prompt_dir, template_digest
 from reviewbot.render import PromptRenderer
 from reviewbot.serialize import finding_to_dict
 from reviewbot.store import Store
@@ -242,3 +242,10 @@ def test_failed_or_cut_off_chunks_are_not_stored(
     app = files()[0]
     pipeline.review([app], FakeBackend([completion]), Config(), _renderer(), cache=cache)
     assert cache.get(app) is None
+
+
+def test_review_settings_hash_the_templates_a_review_renders(tmp_path: Path) -> None:
+    config = Config(cache_dir=tmp_path / "c")
+    expected = settings_digest(config, template_digest([default_prompt_dir()]))
+    assert review_settings(config, None) == expected
+    assert review_settings(config, tmp_path) == expected  # no .reviewbot/prompts there
