@@ -11,7 +11,7 @@ An audit with a unit that failed, was cut off or did not fit exits 1.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TextIO
@@ -26,7 +26,13 @@ from reviewbot.audit.record import KEY, AuditRecord, check_shards, plan_digest
 from reviewbot.audit.select import Selection, list_paths, select_files, whole_file_diff
 from reviewbot.audit.units import MAX_UNIT_LINES
 from reviewbot.backends.base import Backend
-from reviewbot.commands.output import check_output, exit_code, new_side_lines, write_report
+from reviewbot.commands.output import (
+    check_output,
+    exit_code,
+    new_side_lines,
+    write_output,
+    write_report,
+)
 from reviewbot.commands.setup import load_for
 from reviewbot.config import Config
 from reviewbot.errors import ConfigError
@@ -227,23 +233,14 @@ def report(
     """
     if options.report_format == HTML:
         lookup = lines if lines is not None else new_side_lines(files)
-        _write(config, stdout, lambda out: HtmlReporter(out, original_lines=lookup).report(review))
+        write_output(
+            config, stdout, lambda out: HtmlReporter(out, original_lines=lookup).report(review)
+        )
     elif config.format == "json" and record is not None:
         extra = {KEY: record.to_dict()}
-        _write(config, stdout, lambda out: JsonReporter(out, extra=extra).report(review))
+        write_output(config, stdout, lambda out: JsonReporter(out, extra=extra).report(review))
     else:
         write_report(review, config, files=files, stdout=stdout, environ=environ)
-
-
-def _write(config: Config, stdout: TextIO | None, emit: Callable[[TextIO], object]) -> None:
-    if config.output is None:
-        emit(stdout if stdout is not None else sys.stdout)
-        return
-    try:
-        with config.output.open("w", encoding="utf-8", newline="\n") as handle:
-            emit(handle)
-    except OSError as exc:
-        raise ConfigError(f"cannot write the report to {config.output}: {exc.strerror}") from exc
 
 
 def merge_cli(

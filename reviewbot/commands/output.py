@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TextIO
 
@@ -49,13 +49,26 @@ def write_report(
     """
     out = stdout if stdout is not None else sys.stdout
     lines = new_side_lines(files)
+    color = config.output is None and use_color(config, out, environ)  # files get no colour
+
+    def emit(stream: TextIO) -> None:
+        create_reporter(config.format, stream, color=color, original_lines=lines).report(review)
+
+    write_output(config, out, emit)
+
+
+def write_output(config: Config, stdout: TextIO | None, emit: Callable[[TextIO], object]) -> None:
+    """Call ``emit`` with ``config.output`` opened for writing (UTF-8, ``\\n`` line ends), or
+    with ``stdout`` (default ``sys.stdout``) when no output file is set.
+
+    Raises ConfigError naming the file when it cannot be written.
+    """
     if config.output is None:
-        color = use_color(config, out, environ)
-        create_reporter(config.format, out, color=color, original_lines=lines).report(review)
+        emit(stdout if stdout is not None else sys.stdout)
         return
     try:
         with config.output.open("w", encoding="utf-8", newline="\n") as handle:
-            create_reporter(config.format, handle, original_lines=lines).report(review)
+            emit(handle)
     except OSError as exc:
         raise ConfigError(f"cannot write the report to {config.output}: {exc.strerror}") from exc
 
