@@ -121,12 +121,15 @@ def run(
             return EXIT_OK
     target = replace(target, paths=tuple(paths))
     data = _raw_diff(repo, target)
+    if not data.strip():
+        _diff_files(data, target, err)  # says why there is nothing to review
+        return EXIT_OK
     # Decided once: the report is written to a buffer, which is no terminal.
     config = replace(config, color=use_color(config, out, environ))
     settings = review_settings(config, repo)  # a bad prompt_dir fails here, before the cache
     store = _open_store(config, err)
     key = None
-    if store is not None and config.output is None and data.strip():
+    if store is not None and config.output is None:
         key = replay_key(config, settings, paths=target.paths, action=target.action, diff=data)
         replayed = hook_replay.replay(store, key, out, err)
         if replayed is not None:

@@ -212,3 +212,13 @@ def test_a_report_written_to_a_file_is_never_replayed(staged: Path, tmp_path: Pa
         assert conn.execute(
             "SELECT COUNT(*) FROM result_cache WHERE key LIKE 'replay-%'"
         ).fetchone() == (0,)
+
+
+def test_nothing_staged_opens_no_cache(git_repo: Path, tmp_path: Path) -> None:
+    gitrepo.write(git_repo, "app.py", "x = 1\n")
+    gitrepo.commit(git_repo, "base")
+    env = fake_model_env(tmp_path)
+    code, out, err, _ = run_hook(git_repo, env, "app.py")
+    assert (code, out) == (0, "")
+    assert err.startswith("reviewbot: nothing staged in the 1 file given")
+    assert not (tmp_path / "cache").exists()
