@@ -155,11 +155,7 @@ def run(
     out.write(report)
     code = _exit_code(review, config, target, err)
     if key is not None and cache is not None and not review.errors:  # only complete reviews
-        hit = (
-            (report, code)
-            if from_cache
-            else _hit_after_model(files, skipped, config, cache, environ)
-        )
+        hit = (report, code) if from_cache else _hit_after_model(files, skipped, config, cache)
         if hit is not None:
             hook_replay.remember(cache.store, key, Replay(hit[0], hit[1], len(kept)), err)
     return code
@@ -178,11 +174,7 @@ def _render(
 
 
 def _hit_after_model(
-    files: list[FileDiff],
-    skipped: list[Skipped],
-    config: Config,
-    cache: ResultCache,
-    environ: Mapping[str, str],
+    files: list[FileDiff], skipped: list[Skipped], config: Config, cache: ResultCache
 ) -> tuple[str, int] | None:
     """(report, exit code) that a cache hit on these files will print, from the results the
     model run has just cached; None when a file's result is not cached (its chunk failed)."""
@@ -192,9 +184,8 @@ def _hit_after_model(
     hit = review_from_cache(files, config, cache, skipped=skipped)
     if hit is None:
         return None
-    return _render(hit, config, files, environ), EXIT_FAIL if reaches(
-        hit, config.fail_on
-    ) else EXIT_OK
+    code = EXIT_FAIL if reaches(hit, config.fail_on) else EXIT_OK
+    return _render(hit, config, files, {}), code  # colour is decided: no environment needed
 
 
 def _result_cache(store: Store, settings: str) -> ResultCache:
